@@ -1,0 +1,49 @@
+import { ConfigError } from '../config/config-error.js'
+import { readEnvironment } from '../config/env.js'
+import { loadConfig } from '../config/load.js'
+import { modelsCommand } from './build-demo.js'
+import { keysCommand } from './keys.js'
+import { serveCommand } from './serve.js'
+import { tokenCommand } from './token.js'
+
+const USAGE = `usage: portcullis <command>
+
+  serve                                   run the gateway
+  token --sub NAME --roles user[,admin]   print a signed JWT [--ttl 15m] [--aud A] [--iss I] [--alg ALG]
+  keys generate --alg ES256 --out DIR     write a key pair for asymmetric tokens
+  models build-demo [--out DIR]           train the Iris demo models and write them as ONNX`
+
+/** Runs one CLI command and returns its exit code (2 for a bad config or bad usage). */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    switch (command) {
+      case 'serve':
+        return await serveCommand(loadConfig(readEnvironment()), rest)
+      case 'token':
+        return tokenCommand(loadConfig(readEnvironment()), rest)
+      case 'keys':
+        return keysCommand(rest)
+      case 'models':
+        return await modelsCommand(rest, loadConfig(readEnvironment()).models.dir)
+      case undefined:
+      case '--help':
+      case 'help':
+        console.log(USAGE)
+        return command === undefined ? 2 : 0
+      default:
+        console.error(`unknown command "${command}"\n\n${USAGE}`)
+        return 2
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`portcullis: invalid configuration: ${err.message}`)
+      return 2
+    }
+    if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+      console.error(`portcullis: ${err.message}\n\n${USAGE}`)
+      return 2
+    }
+    throw err
+  }
+}

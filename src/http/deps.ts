@@ -1,0 +1,20 @@
+import type { Config } from '../config/schema.js'
+import type { ModelRegistry } from '../models/registry.js'
+import type { Logger } from '../observability/logger.js'
+import type { Metrics } from '../observability/metrics.js'
+import type { Predictor } from '../predict/predictor.js'
+import type { VerificationKeys } from '../security/keys.js'
+import type { RevocationStore } from '../security/revocation.js'
+import type { Redis } from 'ioredis'
+
+/** Everything createApp needs, built once at start. */
+export interface AppDeps {
+  config: Readonly<Config>
+  logger: Logger
+  metrics: Metrics
+  registry: ModelRegistry
+  predictor: Predictor
+  keys: VerificationKeys
+  revocations: RevocationStore
+  redis?: Redis
+}

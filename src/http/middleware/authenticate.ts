@@ -1,0 +1,63 @@
+import { ApiError } from '../../errors/api-error.js'
+import type { Metrics } from '../../observability/metrics.js'
+import { TokenError, verifyToken, type VerifyPolicy } from '../../security/jwt.js'
+import type { VerificationKeys } from '../../security/keys.js'
+import type { RevocationStore } from '../../security/revocation.js'
+import type { AppMiddleware } from '../state.js'
+
+/** Options of authenticate. */
+export interface AuthenticateOptions {
+  keys: VerificationKeys
+  policy: VerifyPolicy
+  revocations: RevocationStore
+  metrics: Metrics
+}
+
+const REALM = 'portcullis'
+
+/** Verifies the bearer token (RFC 6750) and puts its principal on ctx.state; 401 otherwise. */
+export function authenticate(options: AuthenticateOptions): AppMiddleware {
+  if (options.keys.hmac === undefined && options.keys.publicKey === undefined) {
+    throw new Error('authenticate() needs a verification key')
+  }
+  return async function authenticate(ctx, next) {
+    const header = ctx.get('Authorization')
+    if (header === '') {
+      options.metrics.authFailures.labels('missing').inc()
+      throw new ApiError('invalid_token', 'a bearer token is required', { headers: { 'WWW-Authenticate': `Bearer realm="${REALM}"` } })
+    }
+    let failure: TokenError | undefined
+    try {
+      const token = readBearer(header)
+      const principal = verifyToken(token, options.keys, options.policy)
+      if (principal.jti !== undefined && (await options.revocations.isRevoked(principal.jti))) {
+        throw new TokenError('revoked', 'token has been revoked')
+      }
+      ctx.state.principal = principal
+    } catch (err) {
+      if (!(err instanceof TokenError)) throw err
+      failure = err
+    }
+    // next() stays outside the try: an error further down must never come back as a 401.
+    if (failure !== undefined) {
+      options.metrics.authFailures.labels(failure.reason).inc()
+      throw new ApiError('invalid_token', failure.message, {
+        headers: { 'WWW-Authenticate': challenge('invalid_token', failure.message) },
+        cause: failure,
+      })
+    }
+    await next()
+  }
+}
+
+/** The RFC 6750 §3 challenge, with `"` and `\` escaped in quoted values. */
+export function challenge(error: 'invalid_token' | 'insufficient_scope', description: string): string {
+  const quoted = description.replace(/["\\]/g, '\\$&')
+  return `Bearer realm="${REALM}", error="${error}", error_description="${quoted}"`
+}
+
+function readBearer(header: string): string {
+  const match = /^Bearer +([^\s]+) *$/i.exec(header)
+  if (match?.[1] === undefined) throw new TokenError('malformed', 'Authorization must be "Bearer <token>"')
+  return match[1]
+}

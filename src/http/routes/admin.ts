@@ -1,0 +1,56 @@
+import Router from '@koa/router'
+import { z } from 'zod'
+import { ApiError } from '../../errors/api-error.js'
+import type { ModelRegistry } from '../../models/registry.js'
+import type { Logger } from '../../observability/logger.js'
+import type { RevocationStore } from '../../security/revocation.js'
+import type { RoleMap } from '../../security/rbac.js'
+import { requirePermission } from '../middleware/authorize.js'
+import type { AppState } from '../state.js'
+import { modelSummary } from './model-view.js'
+
+/** What the admin routes need. */
+export interface AdminRouteOptions {
+  registry: ModelRegistry
+  revocations: RevocationStore
+  logger: Logger
+  roleMap: RoleMap
+  maxTokenLifetimeSeconds: number
+}
+
+/** The revoke body: a token id, and optionally until when (defaults to the longest token lifetime). */
+export const revokeBodySchema = z.strictObject({
+  jti: z.string().min(1).max(256),
+  exp: z.number().int().positive().optional(),
+})
+
+/** Model lifecycle and token revocation, for the admin role; each action is logged with its subject. */
+export function adminRoutes(options: AdminRouteOptions): Router<AppState> {
+  const { registry, revocations, logger, roleMap } = options
+  const router = new Router<AppState>({ prefix: '/api/v1/admin' })
+  const canAdminModels = requirePermission('models:admin', roleMap)
+  router.post('/models/:name/activate', canAdminModels, function activateModel(ctx) {
+    const model = registry.activate(ctx.params.name ?? '')
+    logger.info('model activated', { request_id: ctx.state.requestId, subject: ctx.state.principal?.subject, model: model.name })
+    ctx.body = { ...modelSummary(model), request_id: ctx.state.requestId }
+  })
+  router.post('/models/:name/deactivate', canAdminModels, function deactivateModel(ctx) {
+    const model = registry.deactivate(ctx.params.name ?? '')
+    logger.info('model deactivated', { request_id: ctx.state.requestId, subject: ctx.state.principal?.subject, model: model.name })
+    ctx.body = { ...modelSummary(model), request_id: ctx.state.requestId }
+  })
+  router.post('/models/:name/reload', canAdminModels, async function reloadModel(ctx) {
+    const model = await registry.reload(ctx.params.name ?? '')
+    logger.info('model reloaded', { request_id: ctx.state.requestId, subject: ctx.state.principal?.subject, model: model.name })
+    ctx.body = { ...modelSummary(model), request_id: ctx.state.requestId }
+  })
+  router.post('/tokens/revoke', requirePermission('tokens:admin', roleMap), async function revokeToken(ctx) {
+    const parsed = revokeBodySchema.safeParse(ctx.state.body)
+    if (!parsed.success) throw new ApiError('invalid_input', 'body must be {"jti": "<token id>"}')
+    const until = parsed.data.exp ?? Math.ceil(Date.now() / 1000) + options.maxTokenLifetimeSeconds
+    await revocations.revoke(parsed.data.jti, until)
+    logger.info('token revoked', { request_id: ctx.state.requestId, subject: ctx.state.principal?.subject, jti: parsed.data.jti })
+    ctx.body = { revoked: parsed.data.jti, until, request_id: ctx.state.requestId }
+  })
+  return router
+}

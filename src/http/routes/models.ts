@@ -1,0 +1,25 @@
+import Router from '@koa/router'
+import { ApiError } from '../../errors/api-error.js'
+import type { ModelRegistry } from '../../models/registry.js'
+import { modelAllows, type RoleMap } from '../../security/rbac.js'
+import { assertModelAllows, requirePermission } from '../middleware/authorize.js'
+import type { AppState } from '../state.js'
+import { modelDetail, modelSummary } from './model-view.js'
+
+/** GET /api/v1/models and /api/v1/models/{name}: only the models the caller's roles may call. */
+export function modelRoutes(registry: ModelRegistry, roleMap: RoleMap): Router<AppState> {
+  const router = new Router<AppState>({ prefix: '/api/v1/models' })
+  const canRead = requirePermission('models:read', roleMap)
+  router.get('/', canRead, function listModels(ctx) {
+    const roles = ctx.state.principal?.roles ?? []
+    const models = registry.list().filter((model) => modelAllows(model.metadata.roles, roles))
+    ctx.body = { models: models.map(modelSummary), request_id: ctx.state.requestId }
+  })
+  router.get('/:name', canRead, function describeModel(ctx) {
+    const model = registry.get(ctx.params.name ?? '')
+    if (model === undefined) throw new ApiError('not_found', `model "${ctx.params.name}" not found`)
+    assertModelAllows(ctx.state.principal, model.metadata.roles, model.name)
+    ctx.body = { ...modelDetail(model), request_id: ctx.state.requestId }
+  })
+  return router
+}

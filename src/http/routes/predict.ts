@@ -1,0 +1,61 @@
+import Router from '@koa/router'
+import { ApiError } from '../../errors/api-error.js'
+import type { ModelRegistry } from '../../models/registry.js'
+import { timeStageSync } from '../../observability/stage-timer.js'
+import type { Metrics } from '../../observability/metrics.js'
+import type { Predictor } from '../../predict/predictor.js'
+import type { ValidatorCache } from '../../predict/validators.js'
+import type { RoleMap } from '../../security/rbac.js'
+import { assertModelAllows, assertPermission } from '../middleware/authorize.js'
+import type { AppContext, AppState } from '../state.js'
+
+/** What the predict routes need. */
+export interface PredictRouteOptions {
+  registry: ModelRegistry
+  predictor: Predictor
+  validators: ValidatorCache
+  metrics: Metrics
+  roleMap: RoleMap
+  defaultModel: string
+}
+
+/** The v1 predict routes: by model, by model and version, and the default model. */
+export function predictRoutes(options: PredictRouteOptions): Router<AppState> {
+  const router = new Router<AppState>({ prefix: '/api/v1' })
+  const handle = predictHandler(options)
+  router.post('/predict', function predictDefault(ctx) {
+    return handle(ctx, options.defaultModel, undefined)
+  })
+  router.post('/models/:name/predict', function predictModel(ctx) {
+    return handle(ctx, ctx.params.name ?? '', undefined)
+  })
+  router.post('/models/:name/versions/:version/predict', function predictVersion(ctx) {
+    return handle(ctx, ctx.params.name ?? '', ctx.params.version)
+  })
+  return router
+}
+
+function predictHandler(options: PredictRouteOptions) {
+  const { registry, predictor, validators, metrics, roleMap } = options
+  return async function predict(ctx: AppContext, name: string, versionRef: string | undefined): Promise<void> {
+    // authorize → resolve → validate, all before the cache or the model is touched (design.md, invariant 1).
+    const version = timeStageSync(metrics, 'authorize', () => {
+      assertPermission(ctx.state.principal, 'predict', roleMap)
+      const model = registry.get(name)
+      if (model === undefined) throw new ApiError('not_found', `model "${name}" not found`)
+      assertModelAllows(ctx.state.principal, model.metadata.roles, name)
+      return registry.resolve(name, versionRef)
+    })
+    ctx.state.model = version.model
+    ctx.state.version = version.version
+    const rows = timeStageSync(metrics, 'validate', () => validators.for(version)(ctx.state.body ?? missingBody()))
+    const prediction = await predictor.predict(version, rows, { bypassCache: /no-cache/i.test(ctx.get('Cache-Control')) })
+    timeStageSync(metrics, 'serialize', () => {
+      ctx.body = { ...prediction, request_id: ctx.state.requestId }
+    })
+  }
+}
+
+function missingBody(): never {
+  throw new ApiError('invalid_input', 'a JSON body with "inputs" is required')
+}

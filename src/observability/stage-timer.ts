@@ -1,0 +1,22 @@
+import type { StageName } from '../http/stage-names.js'
+import type { Metrics } from './metrics.js'
+
+/** Runs one step and records its duration under `portcullis_stage_duration_seconds{stage}`. */
+export async function timeStage<T>(metrics: Metrics, stage: StageName, step: () => Promise<T> | T): Promise<T> {
+  const end = metrics.stageDuration.labels(stage).startTimer()
+  try {
+    return await step()
+  } finally {
+    end()
+  }
+}
+
+/** The synchronous form of timeStage, for steps that never wait. */
+export function timeStageSync<T>(metrics: Metrics, stage: StageName, step: () => T): T {
+  const end = metrics.stageDuration.labels(stage).startTimer()
+  try {
+    return step()
+  } finally {
+    end()
+  }
+}

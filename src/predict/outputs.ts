@@ -1,0 +1,37 @@
+import type { Tensor } from 'onnxruntime-node'
+import type { LoadedVersion } from '../models/loaded-version.js'
+
+/** Which outputs hold the label and the probabilities of a version. */
+export interface OutputPlan {
+  label?: string
+  probabilities?: string
+}
+
+/** Finds the label and probability outputs: named in model.yaml, else by name and shape. */
+export function planOutputs(version: LoadedVersion): OutputPlan {
+  const named = version.metadata.outputs
+  const label = named?.label ?? version.outputs.find((o) => /label/i.test(o.name) && o.shape.length === 1)?.name
+  const probabilities = named?.probabilities
+    ?? version.outputs.find((o) => /prob/i.test(o.name) && o.shape.length === 2 && o.dtype.startsWith('float'))?.name
+  return { label, probabilities }
+}
+
+/** Splits a [rows, width] tensor into rows of plain numbers. */
+export function tensorRows(tensor: Tensor, rows: number): number[][] {
+  const data = tensor.data
+  const width = rows === 0 ? 0 : data.length / rows
+  const out: number[][] = []
+  for (let row = 0; row < rows; row += 1) {
+    const values: number[] = []
+    for (let column = 0; column < width; column += 1) values.push(Number(data[row * width + column]))
+    out.push(values)
+  }
+  return out
+}
+
+/** Index of the largest value. */
+export function argMax(values: readonly number[]): number {
+  let best = 0
+  for (let i = 1; i < values.length; i += 1) if ((values[i] ?? -Infinity) > (values[best] ?? -Infinity)) best = i
+  return best
+}

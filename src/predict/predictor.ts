@@ -1,0 +1,94 @@
+import ort from 'onnxruntime-node'
+import type { LoadedVersion } from '../models/loaded-version.js'
+import type { Metrics } from '../observability/metrics.js'
+import { timeStage } from '../observability/stage-timer.js'
+import type { PredictionCache } from './cache.js'
+import type { FeatureRows } from './input-schema.js'
+import { argMax, planOutputs, tensorRows, type OutputPlan } from './outputs.js'
+import type { Prediction } from './prediction.js'
+
+/** Options of one prediction call. */
+export interface PredictOptions {
+  /** Skip the cache lookup (client sent `Cache-Control: no-cache`); the answer is still stored. */
+  bypassCache?: boolean
+}
+
+/** Runs validated rows through a version: cache lookup → session → cache store. */
+export class Predictor {
+  readonly #plans = new WeakMap<LoadedVersion, OutputPlan>()
+
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly cache?: PredictionCache,
+  ) {}
+
+  /** Predicts every row; callers have already authenticated, authorized and validated. */
+  async predict(version: LoadedVersion, rows: FeatureRows, options: PredictOptions = {}): Promise<Prediction> {
+    const key = this.cache?.key(version, rows)
+    if (this.cache !== undefined && key !== undefined && options.bypassCache !== true) {
+      const hit = await timeStage(this.metrics, 'cache_lookup', () => this.cache?.get(key))
+      if (hit !== undefined) return hit
+    }
+    const prediction = await timeStage(this.metrics, 'inference', () => this.#run(version, rows))
+    if (this.cache !== undefined && key !== undefined) {
+      await timeStage(this.metrics, 'cache_store', () => this.cache?.set(key, prediction))
+    }
+    this.#count(version, prediction)
+    return prediction
+  }
+
+  async #run(version: LoadedVersion, rows: FeatureRows): Promise<Prediction> {
+    const input = version.inputs[0]
+    if (input === undefined) throw new Error(`model ${version.model} has no input`)
+    const width = version.featureCount
+    const data = input.dtype === 'float64' ? new Float64Array(rows.length * width) : new Float32Array(rows.length * width)
+    rows.forEach((row, index) => data.set(row, index * width))
+    const tensor = new ort.Tensor(input.dtype === 'float64' ? 'float64' : 'float32', data, [rows.length, width])
+    const end = this.metrics.inferenceDuration.labels(version.model, version.version).startTimer()
+    const results = await version.session.run({ [input.name]: tensor }).finally(end)
+    return this.#shape(version, results, rows.length)
+  }
+
+  #shape(version: LoadedVersion, results: ort.InferenceSession.ReturnType, count: number): Prediction {
+    const plan = this.#plan(version)
+    const labels = version.metadata.labels
+    const probabilities = plan.probabilities === undefined ? undefined : tensorRows(results[plan.probabilities] as ort.Tensor, count)
+    let predictions: Prediction['predictions']
+    if (plan.label !== undefined) {
+      const tensor = results[plan.label] as ort.Tensor
+      predictions = Array.from({ length: count }, (_, row) => labelOf(tensor.data[row], labels))
+    } else if (probabilities !== undefined) {
+      predictions = probabilities.map((row) => labelOf(argMax(row), labels))
+    } else {
+      const first = results[version.outputs[0]?.name ?? ''] as ort.Tensor
+      predictions = tensorRows(first, count).map((row) => (row.length === 1 ? (row[0] ?? NaN) : row))
+    }
+    return { model: version.model, version: version.version, predictions, ...(probabilities ? { probabilities } : {}) }
+  }
+
+  #plan(version: LoadedVersion): OutputPlan {
+    let plan = this.#plans.get(version)
+    if (plan === undefined) {
+      plan = planOutputs(version)
+      this.#plans.set(version, plan)
+    }
+    return plan
+  }
+
+  #count(version: LoadedVersion, prediction: Prediction): void {
+    const labels = version.metadata.labels
+    if (labels === undefined) return
+    prediction.predictions.forEach((label, row) => {
+      // Only labels from the model's own set become label values (design.md, invariant 6).
+      if (typeof label === 'string' && labels.includes(label)) this.metrics.predictions.labels(version.model, version.version, label).inc()
+      const top = prediction.probabilities?.[row]
+      if (top !== undefined) this.metrics.predictionConfidence.labels(version.model).observe(Math.max(...top))
+    })
+  }
+}
+
+function labelOf(value: unknown, labels: readonly string[] | undefined): string | number {
+  if (typeof value === 'string') return value
+  const index = Number(value)
+  return labels?.[index] ?? index
+}

@@ -1,0 +1,49 @@
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+
+/** One model found in the repository, with the files of its versions. */
+export interface ModelSource {
+  name: string
+  /** model.yaml, when the model has one. */
+  metadataPath?: string
+  /** Version number (as a string) → model.onnx path. */
+  versions: Map<string, string>
+}
+
+/** Model names: letters, digits, `-`, `_`, `.`; they become URL segments and metric labels. */
+export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
+
+// Triton's rule: version folders are positive integers without a leading zero.
+const VERSION_FOLDER = /^[1-9]\d{0,8}$/
+
+/** Scans `<dir>/<name>/<n>/model.onnx` (+ model.yaml) and `<dir>/<name>.onnx` (version 1). */
+export async function scanRepository(dir: string): Promise<ModelSource[]> {
+  const entries = await readdir(dir, { withFileTypes: true })
+  const models = new Map<string, ModelSource>()
+  for (const entry of entries) {
+    if (entry.isFile() && entry.name.endsWith('.onnx')) {
+      const name = entry.name.slice(0, -'.onnx'.length)
+      if (!MODEL_NAME.test(name) || models.has(name)) continue
+      models.set(name, { name, versions: new Map([['1', join(dir, entry.name)]]) })
+    } else if (entry.isDirectory() && MODEL_NAME.test(entry.name)) {
+      const source = await scanModelFolder(join(dir, entry.name), entry.name)
+      if (source !== undefined) models.set(entry.name, source)
+    }
+  }
+  return [...models.values()].sort((a, b) => a.name.localeCompare(b.name))
+}
+
+async function scanModelFolder(folder: string, name: string): Promise<ModelSource | undefined> {
+  const entries = await readdir(folder, { withFileTypes: true })
+  const versions = new Map<string, string>()
+  let metadataPath: string | undefined
+  for (const entry of entries) {
+    if (entry.isFile() && entry.name === 'model.yaml') metadataPath = join(folder, entry.name)
+    if (entry.isDirectory() && VERSION_FOLDER.test(entry.name)) {
+      const files = await readdir(join(folder, entry.name))
+      if (files.includes('model.onnx')) versions.set(entry.name, join(folder, entry.name, 'model.onnx'))
+    }
+  }
+  if (versions.size === 0 && metadataPath === undefined) return undefined
+  return { name, metadataPath, versions: new Map([...versions].sort(([a], [b]) => Number(a) - Number(b))) }
+}

@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { jwkThumbprint } from '../security/keys.js'
 
 type AsymmetricFamily = { type: 'rsa'; modulusLength: number } | { type: 'ec'; namedCurve: string }
 
@@ -11,31 +12,44 @@ const FAMILIES: Record<string, AsymmetricFamily> = {
   ES256: { type: 'ec', namedCurve: 'P-256' }, ES384: { type: 'ec', namedCurve: 'P-384' }, ES512: { type: 'ec', namedCurve: 'P-521' },
 }
 
-/** `portcullis keys generate --alg ES256 --out DIR`: writes private.pem (0600) and public.pem; HS* prints a secret. */
+// An HS key at least as long as the hash output (RFC 7518 §3.2).
+const SECRET_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 }
+
+const USAGE = `usage: portcullis keys generate --alg ALG --out DIR
+  ALG: ${Object.keys(SECRET_BYTES).join(', ')} (prints a secret for JWT_SECRET), or
+       ${Object.keys(FAMILIES).join(', ')} (writes private.pem, public.pem and jwks.json)`
+
+/**
+ * `portcullis keys generate --alg ES256 --out DIR`: writes private.pem (0600), public.pem and
+ * jwks.json (the public key with its RFC 7638 thumbprint as `kid`); HS* prints a random secret.
+ */
 export function keysCommand(argv: string[]): number {
   const [action, ...rest] = argv
   const { values } = parseArgs({ args: rest, options: { alg: { type: 'string', default: 'ES256' }, out: { type: 'string', default: './keys' } } })
   if (action !== 'generate') {
-    console.error('usage: portcullis keys generate --alg ES256|RS256|PS256|HS256 --out DIR')
+    console.error(USAGE)
     return 2
   }
-  if (values.alg.startsWith('HS')) {
-    console.log(randomBytes(48).toString('base64url'))
+  const secretBytes = SECRET_BYTES[values.alg]
+  if (secretBytes !== undefined) {
+    // Twice the minimum, base64url: safe in YAML and environment variables.
+    console.log(randomBytes(secretBytes * 2).toString('base64url'))
     return 0
   }
   const family = FAMILIES[values.alg]
   if (family === undefined) {
-    console.error(`unknown algorithm ${values.alg}; use one of HS256, ${Object.keys(FAMILIES).join(', ')}`)
+    console.error(`unknown algorithm ${values.alg}\n${USAGE}`)
     return 2
   }
-  const pair = family.type === 'rsa'
-    ? generateKeyPairSync('rsa', { modulusLength: family.modulusLength })
-    : generateKeyPairSync('ec', { namedCurve: family.namedCurve })
-  const privateKey = pair.privateKey.export({ type: 'pkcs8', format: 'pem' })
-  const publicKey = pair.publicKey.export({ type: 'spki', format: 'pem' })
+  const pair = family.type === 'ec'
+    ? generateKeyPairSync('ec', { namedCurve: family.namedCurve })
+    : generateKeyPairSync('rsa', { modulusLength: family.modulusLength })
+  const kid = jwkThumbprint(pair.publicKey)
+  const jwks = { keys: [{ ...pair.publicKey.export({ format: 'jwk' }), kid, alg: values.alg, use: 'sig' }] }
   mkdirSync(values.out, { recursive: true })
-  writeFileSync(join(values.out, 'private.pem'), privateKey, { mode: 0o600 })
-  writeFileSync(join(values.out, 'public.pem'), publicKey, { mode: 0o644 })
-  console.log(`wrote ${join(values.out, 'private.pem')} and ${join(values.out, 'public.pem')} for ${values.alg}`)
+  writeFileSync(join(values.out, 'private.pem'), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 })
+  writeFileSync(join(values.out, 'public.pem'), pair.publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 })
+  writeFileSync(join(values.out, 'jwks.json'), `${JSON.stringify(jwks, null, 2)}\n`, { mode: 0o644 })
+  console.log(`wrote private.pem, public.pem and jwks.json to ${values.out} for ${values.alg} (kid ${kid})`)
   return 0
 }

@@ -1,21 +1,64 @@
+import cluster from 'node:cluster'
+import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { runPrimary } from '../cluster/primary.js'
+import { ConfigError } from '../config/config-error.js'
 import type { Config } from '../config/schema.js'
 import { buildDemoModels, DEMO_MODEL_NAMES } from '../demo/build-demo.js'
+import { createLogger } from '../observability/logger.js'
 import { startRuntime, type Runtime } from '../runtime.js'
+import { isHmacAlgorithm } from '../security/keys.js'
 import { mintToken } from './token.js'
 
-/** `portcullis serve [--build-demo-if-missing]`: runs the gateway until SIGTERM or SIGINT. */
+/**
+ * `portcullis serve [--workers N|auto] [--build-demo-if-missing]`: runs the gateway until SIGTERM
+ * or SIGINT, then drains in-flight requests. With more than one worker, this process becomes the
+ * node:cluster primary and each worker runs the gateway on the shared port.
+ */
 export async function serveCommand(config: Readonly<Config>, argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { 'build-demo-if-missing': { type: 'boolean', default: false } } })
-  if (values['build-demo-if-missing']) await buildDemoIfMissing(config.models.dir)
+  const { values } = parseArgs({
+    args: argv,
+    options: { 'build-demo-if-missing': { type: 'boolean', default: false }, workers: { type: 'string' } },
+  })
+  if (cluster.isPrimary && values['build-demo-if-missing']) await buildDemoIfMissing(config.models.dir)
+  const workers = workerCount(values.workers ?? config.server.workers)
+  if (cluster.isPrimary && workers > 1) {
+    const logger = createLogger({ level: config.logging.level })
+    if (config.rateLimit.redisUrl === undefined) {
+      logger.warn('without REDIS_URL each worker keeps its own rate-limit counters and token revocation list', { workers })
+    }
+    return runPrimary({ workers, logger, shutdownTimeoutMs: config.server.shutdownTimeoutMs, env: sharedSecret(config) })
+  }
   const runtime = await startRuntime(config)
-  if (config.env === 'development' && config.auth.printDemoTokens) printDemoTokens(config, runtime)
+  const firstProcess = cluster.worker === undefined || cluster.worker.id === 1
+  if (firstProcess && config.env === 'development' && config.auth.printDemoTokens) printDemoTokens(config, runtime)
   await waitForSignal()
   runtime.logger.info('shutting down: draining in-flight requests')
   await runtime.close()
+  // A worker's IPC channel would keep it alive after its server closed.
+  cluster.worker?.disconnect()
   return 0
+}
+
+/** `auto` is one worker per core the process may use. */
+function workerCount(setting: string | number): number {
+  if (setting === 'auto') return availableParallelism()
+  const count = Number(setting)
+  if (!Number.isInteger(count) || count < 1) throw new ConfigError('server.workers', `expected a positive integer or "auto", got ${JSON.stringify(setting)}`)
+  return count
+}
+
+/**
+ * Workers must verify each other's tokens: where development would make a random HS secret per
+ * process, the primary makes one for all of them.
+ */
+function sharedSecret(config: Readonly<Config>): Record<string, string> {
+  const { auth } = config
+  if (!auth.algorithms.some(isHmacAlgorithm) || (auth.secret !== undefined && auth.secret !== '')) return {}
+  return { JWT_SECRET: randomBytes(48).toString('base64url') }
 }
 
 async function buildDemoIfMissing(dir: string): Promise<void> {

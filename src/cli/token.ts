@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import jwt from 'jsonwebtoken'
 import type { Config, JwtAlgorithm } from '../config/schema.js'
-import { loadSigningKey, loadVerificationKeys, type VerificationKeys } from '../security/keys.js'
+import { isHmacAlgorithm, jwkThumbprint, loadSigningKey, loadVerificationKeys, type VerificationKeys } from '../security/keys.js'
 import { parseDurationSeconds } from './duration.js'
 
 /** What a minted token says. */
@@ -15,7 +15,10 @@ export interface TokenClaims {
   algorithm?: JwtAlgorithm
 }
 
-/** Signs a token with the configured key; roles go where the config's roles claim says. */
+/**
+ * Signs a token with the configured key; roles go where the config's roles claim says. Tokens of
+ * a private key carry its RFC 7638 thumbprint as `kid`, the `kid` that `keys generate` puts in jwks.json.
+ */
 export function mintToken(config: Readonly<Config>, keys: VerificationKeys, claims: TokenClaims): string {
   const algorithm = claims.algorithm ?? keys.algorithms[0] ?? 'HS256'
   const key = loadSigningKey(config, keys, algorithm)
@@ -25,6 +28,7 @@ export function mintToken(config: Readonly<Config>, keys: VerificationKeys, clai
     subject: claims.subject,
     expiresIn: claims.ttlSeconds,
     jwtid: randomUUID(),
+    ...(isHmacAlgorithm(algorithm) ? {} : { keyid: jwkThumbprint(key) }),
     ...(claims.audience ?? config.auth.audience ? { audience: claims.audience ?? config.auth.audience } : {}),
     ...(claims.issuer ?? config.auth.issuer ? { issuer: claims.issuer ?? config.auth.issuer } : {}),
   })

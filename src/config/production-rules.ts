@@ -15,6 +15,21 @@ export function isPlaceholderSecret(secret: string): boolean {
   return new Set(secret).size < 10
 }
 
+function checkSecret(keyPath: string, secret: string, env: string): void {
+  if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
+    throw new ConfigError(keyPath, `the secret must be at least ${MIN_SECRET_BYTES} bytes in ${env}`)
+  }
+  if (isPlaceholderSecret(secret)) {
+    throw new ConfigError(keyPath, 'the secret is a known placeholder; generate one with `openssl rand -base64 48`')
+  }
+}
+
+// Plain http is allowed to this host only, where no network sits between the gateway and the keys.
+function isSecureUrl(url: string): boolean {
+  const { protocol, hostname } = new URL(url)
+  return protocol === 'https:' || hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]'
+}
+
 /** Refuses configs that are unsafe to run in staging or production (contract.md, "Environment"). */
 export function checkDeploymentRules(config: Config): void {
   if (config.env !== 'production' && config.env !== 'staging') return
@@ -25,14 +40,15 @@ export function checkDeploymentRules(config: Config): void {
     if (auth.secret === undefined || auth.secret === '') {
       throw new ConfigError('auth.secret', `JWT_SECRET is required in ${config.env} (or configure auth.publicKeyFile with RS/PS/ES algorithms)`)
     }
-    if (Buffer.byteLength(auth.secret) < MIN_SECRET_BYTES) {
-      throw new ConfigError('auth.secret', `the secret must be at least ${MIN_SECRET_BYTES} bytes in ${config.env}`)
-    }
-    if (isPlaceholderSecret(auth.secret)) {
-      throw new ConfigError('auth.secret', 'the secret is a known placeholder; generate one with `openssl rand -base64 48`')
-    }
-  } else if (auth.publicKeyFile === undefined) {
-    throw new ConfigError('auth.publicKeyFile', `a public key file is required for ${auth.algorithms.join(', ')}`)
+    checkSecret('auth.secret', auth.secret, config.env)
+    if (auth.previousSecret !== undefined && auth.previousSecret !== '') checkSecret('auth.previousSecret', auth.previousSecret, config.env)
+  }
+  const usesAsymmetric = auth.algorithms.some((alg) => !alg.startsWith('HS'))
+  if (usesAsymmetric && auth.publicKeyFile === undefined && auth.jwksFile === undefined && auth.jwksUri === undefined) {
+    throw new ConfigError('auth.publicKeyFile', `a public key file or JWKS is required for ${auth.algorithms.join(', ')}`)
+  }
+  if (auth.jwksUri !== undefined && !isSecureUrl(auth.jwksUri)) {
+    throw new ConfigError('auth.jwksUri', `keys must be fetched over https in ${config.env}`)
   }
   if (config.logging.level === 'debug' || config.logging.level === 'silly') {
     throw new ConfigError('logging.level', `debug logging is refused in ${config.env}`)

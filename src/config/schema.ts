@@ -8,12 +8,19 @@ const rate = z.string().regex(RATE_PATTERN, 'expected "<count>/<second|minute|ho
 const serverSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65535).default(8080),
-  /** Behind a proxy, honour X-Forwarded-For; off by default so a client cannot spoof its address. */
-  trustProxy: z.boolean().default(false),
+  /**
+   * Behind a proxy, honour X-Forwarded-For; off by default so a client cannot spoof its address.
+   * `true` trusts one proxy hop; a number trusts that many hops (the rightmost entries).
+   */
+  trustProxy: z.union([z.boolean(), z.number().int().positive()]).default(false),
   headersTimeoutMs: z.number().int().positive().default(10_000),
   requestTimeoutMs: z.number().int().positive().default(30_000),
   keepAliveTimeoutMs: z.number().int().positive().default(5_000),
   maxInFlight: z.number().int().positive().default(1024),
+  /** Worker processes (node:cluster); `auto` is one per core. */
+  workers: z.union([z.literal('auto'), z.number().int().positive()]).default(1),
+  /** On SIGTERM, how long in-flight requests may take to finish before their connections are cut. */
+  shutdownTimeoutMs: z.number().int().positive().default(30_000),
   tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
   cors: z.strictObject({ origins: z.array(z.string()).default([]), credentials: z.boolean().default(false) }).default({ origins: [], credentials: false }),
 })
@@ -33,16 +40,24 @@ const authSchema = z.strictObject({
   algorithms: z.array(algorithm).min(1).default(['HS256']),
   /** HS* shared secret; in development a random one is made per start when none is given. */
   secret: z.string().optional(),
+  /** The secret being rolled out of service: still accepted for HS* tokens, never used to sign. */
+  previousSecret: z.string().optional(),
   /** PEM file with the public key for RS*, PS* or ES* tokens. */
   publicKeyFile: z.string().optional(),
   /** PEM file with the private key, used only by `portcullis token`. */
   privateKeyFile: z.string().optional(),
+  /** JWKS file (RFC 7517) of public keys, selected by the token's `kid`. */
+  jwksFile: z.string().optional(),
+  /** JWKS URL of an identity provider; fetched at start, refreshed on an unknown `kid` (at most every 30 s). */
+  jwksUri: z.url({ protocol: /^https?$/ }).optional(),
   issuer: z.string().optional(),
   audience: z.string().optional(),
   /** Dotted path of the roles claim: `roles`, `realm_access.roles`, or `scope` (space-separated). */
   rolesClaim: z.string().min(1).default('roles'),
   clockToleranceSeconds: z.number().int().min(0).default(30),
   maxTokenLifetimeSeconds: z.number().int().positive().default(86_400),
+  /** Verified tokens remembered until their exp, at most 5 minutes (revocation is still checked every time); 0 turns it off. */
+  tokenCacheSize: z.number().int().min(0).default(10_000),
   /** Print demo tokens at start; honoured only in development. */
   printDemoTokens: z.boolean().default(false),
 })
@@ -61,15 +76,80 @@ const rateLimitSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Per authenticated subject. */
   default: rate.default('100/minute'),
-  /** Per client address, before authentication. */
+  /** Per subject on predict and infer routes; `default` when unset. */
+  predict: rate.optional(),
+  /** Per subject on /api/v1/admin routes; `default` when unset. */
+  admin: rate.optional(),
+  /** Per client address, for public routes and requests without credentials. */
   anonymous: rate.default('300/minute'),
+  /** Failed authentications per client address; past it, 429 before any token is verified. */
+  authFailures: rate.default('20/minute'),
+  /** Shared store for limits and revoked token ids across replicas. */
   redisUrl: z.string().optional(),
+  /** Prefix of every Redis key this gateway writes. */
+  redisKeyPrefix: z.string().min(1).default('portcullis'),
+  /** Identities tracked by the in-memory store; the oldest are dropped past it. */
+  maxTrackedIdentities: z.number().int().positive().default(100_000),
 })
 
 const modelsSchema = z.strictObject({
   dir: z.string().min(1).default('./models'),
   /** The model `POST /api/v1/predict` uses. */
   default: z.string().min(1).default('iris'),
+  /** Poll the repository and load new, changed and removed models without a restart. */
+  watch: z.boolean().default(true),
+  pollIntervalMs: z.number().int().positive().default(1000),
+  /** A model's files must keep their size and mtime this long before they are loaded (a copy in progress is not). */
+  stableMs: z.number().int().min(0).default(2000),
+  /** How long a replaced or removed version's session stays open for requests still running on it. */
+  drainMs: z.number().int().min(0).default(30_000),
+  /** Shadow copies running at once; more are dropped and counted, never queued. */
+  shadowMaxInFlight: z.number().int().positive().default(4),
+})
+
+const metricsSchema = z.strictObject({
+  /** A second listener that serves GET /metrics without a token; none when unset (0 picks a free port). */
+  port: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Its address; `server.host` when unset. Keep it off the public network. */
+  host: z.string().min(1).optional(),
+})
+
+const cacheSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  maxEntries: z.number().int().positive().default(10_000),
+  /** Estimated bytes of keys and answers together; answers larger than 1/16 of it are not kept. */
+  maxBytes: z.number().int().positive().default(64 * 1024 * 1024),
+  /** Answers expire after this long; 0 keeps them until evicted (a new version has new keys anyway). */
+  ttlMs: z.number().int().min(0).default(0),
+})
+
+const batchingFields = {
+  enabled: z.boolean(),
+  /** Rows merged into one session run; a larger request runs alone. */
+  maxBatchSize: z.number().int().positive(),
+  /** How long a request may wait for others to join; 0 merges what arrives while the previous run works. */
+  maxQueueDelayMicroseconds: z.number().int().min(0).max(1_000_000),
+  /** Requests waiting per version; past it, 503 with Retry-After. */
+  maxQueueSize: z.number().int().positive(),
+}
+
+/** Triton's dynamic batcher (batcher.md), per model version. */
+const batchingSchema = z.strictObject({
+  enabled: batchingFields.enabled.default(true),
+  maxBatchSize: batchingFields.maxBatchSize.default(64),
+  maxQueueDelayMicroseconds: batchingFields.maxQueueDelayMicroseconds.default(0),
+  maxQueueSize: batchingFields.maxQueueSize.default(256),
+})
+
+/** model.yaml `batching`: any of the config's batching keys, for one model. */
+export const batchingOverrideSchema = z.strictObject(batchingFields).partial()
+
+const inferenceSchema = z.strictObject({
+  /** ONNX Runtime threads inside one operator; 1 suits one worker per core. */
+  intraOpNumThreads: z.number().int().positive().default(1),
+  interOpNumThreads: z.number().int().positive().default(1),
+  graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']).default('all'),
+  batching: batchingSchema.default(batchingSchema.parse({})),
 })
 
 const loggingSchema = z.strictObject({
@@ -86,6 +166,9 @@ export const configSchema = z.strictObject({
   rateLimit: rateLimitSchema.default(rateLimitSchema.parse({})),
   models: modelsSchema.default(modelsSchema.parse({})),
   logging: loggingSchema.default(loggingSchema.parse({})),
+  metrics: metricsSchema.default(metricsSchema.parse({})),
+  cache: cacheSchema.default(cacheSchema.parse({})),
+  inference: inferenceSchema.default(inferenceSchema.parse({})),
 })
 
 /** The validated, frozen configuration handed down from the loader. */

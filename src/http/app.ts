@@ -2,6 +2,7 @@ import Koa from 'koa'
 import Router from '@koa/router'
 import { ApiError } from '../errors/api-error.js'
 import { ValidatorCache } from '../predict/validators.js'
+import { createFailureCounter } from '../security/failure-counter.js'
 import { roleMapFrom } from '../security/rbac.js'
 import type { AppDeps } from './deps.js'
 import { accessLog } from './middleware/access-log.js'
@@ -9,13 +10,20 @@ import { authenticate } from './middleware/authenticate.js'
 import { bodyGuard } from './middleware/body-guard.js'
 import { errorEnvelope } from './middleware/error-envelope.js'
 import { notFound } from './middleware/not-found.js'
-import { parseRate, rateLimit } from './middleware/rate-limit.js'
+import { authThrottle } from './middleware/auth-throttle.js'
+import { cors } from './middleware/cors.js'
+import { inFlightLimit } from './middleware/in-flight-limit.js'
+import { createRateLimitStore, parseRate, rateLimit, subjectRateLimit } from './middleware/rate-limit.js'
 import { requestId } from './middleware/request-id.js'
 import { securityHeaders } from './middleware/security-headers.js'
+import { buildOpenApiDocument } from './openapi.js'
+import { routeMatcher } from './route-label.js'
 import { adminRoutes } from './routes/admin.js'
+import { docsRoutes } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { modelRoutes } from './routes/models.js'
+import { oipHealthRoutes, oipProtocol, oipRoutes } from './routes/oip-v2.js'
 import { predictRoutes } from './routes/predict.js'
 import { stage } from './stage.js'
 import type { AppState } from './state.js'
@@ -23,12 +31,20 @@ import type { AppState } from './state.js'
 /** Builds the Koa app: the pipeline of design.md, one line per stage. */
 export function createApp(deps: AppDeps): Koa<AppState> {
   const { config, logger, metrics } = deps
-  const app = new Koa<AppState>({ proxy: config.server.trustProxy })
+  // X-Forwarded-For is read only behind trusted proxies, and then only its last `hops` entries.
+  const { trustProxy } = config.server
+  const app = new Koa<AppState>({ proxy: trustProxy !== false, maxIpsCount: trustProxy === false ? 0 : Number(trustProxy) })
   app.silent = true
   const roleMap = roleMapFrom(config)
   const limits = config.limits
-  const publicRoutes = healthRoutes(deps.registry)
-  const apiRoutes = [
+  const rates = config.rateLimit
+  const store = createRateLimitStore(deps.redis, rates.redisKeyPrefix, rates.maxTrackedIdentities)
+  const publicRoutes = combine([
+    healthRoutes(deps.registry),
+    oipHealthRoutes(deps.registry),
+    docsRoutes({ document: () => buildOpenApiDocument({ maxRows: limits.maxRows }) }),
+  ])
+  const apiRoutes = combine([
     modelRoutes(deps.registry, roleMap),
     predictRoutes({
       registry: deps.registry,
@@ -37,24 +53,36 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       metrics,
       roleMap,
       defaultModel: config.models.default,
+      shadows: deps.shadows,
     }),
+    oipRoutes({ registry: deps.registry, predictor: deps.tensorPredictor, metrics, roleMap, maxRows: limits.maxRows, shadows: deps.shadows }),
     adminRoutes({ registry: deps.registry, revocations: deps.revocations, logger, roleMap, maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds }),
     metricsRoutes(metrics.registry, roleMap),
-  ]
+  ])
 
   app.use(stage('request_id', metrics, requestId()))
-  app.use(accessLog({ logger, metrics }))
+  app.use(oipProtocol())
+  app.use(accessLog({ logger, metrics, matchRoute: routeMatcher([publicRoutes, apiRoutes]) }))
   app.use(errorEnvelope({ logger, metrics }))
   app.use(securityHeaders({ hsts: config.server.tls !== undefined }))
+  if (config.server.cors.origins.length > 0) app.use(cors(config.server.cors))
+  app.use(inFlightLimit({ maxInFlight: config.server.maxInFlight }))
   app.use(stage('body_guard', metrics, bodyGuard({ maxBodyBytes: limits.maxBodyBytes, maxDepth: limits.maxJsonDepth, maxArrayLength: limits.maxArrayLength })))
   if (config.rateLimit.enabled) {
-    app.use(stage('rate_limit', metrics, rateLimit({ name: 'anonymous', rate: parseRate(config.rateLimit.anonymous), identify: (ctx) => ctx.ip, metrics, redis: deps.redis })))
+    // Public routes and requests without credentials count per address; the rest per subject below.
+    const isPublic = (path: string, method: string): boolean => publicRoutes.match(path, method).route
+    app.use(stage('rate_limit', metrics, rateLimit({ name: 'anonymous', rate: parseRate(rates.anonymous), identify: (ctx) => (isPublic(ctx.path, ctx.method) || ctx.get('Authorization') === '' ? ctx.ip : false), metrics, store })))
   }
   useRouter(app, publicRoutes)
+  if (config.rateLimit.enabled) {
+    const failures = parseRate(rates.authFailures)
+    app.use(stage('rate_limit', metrics, authThrottle({ rate: failures, counter: createFailureCounter(deps.redis, rates.redisKeyPrefix, failures.durationMs, rates.maxTrackedIdentities), metrics })))
+  }
   app.use(stage('authenticate', metrics, authenticate({
     keys: deps.keys,
     revocations: deps.revocations,
     metrics,
+    tokenCacheSize: config.auth.tokenCacheSize,
     policy: {
       issuer: config.auth.issuer,
       audience: config.auth.audience,
@@ -65,10 +93,11 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     },
   })))
   if (config.rateLimit.enabled) {
-    app.use(stage('rate_limit', metrics, rateLimit({ name: 'subject', rate: parseRate(config.rateLimit.default), identify: (ctx) => ctx.state.principal?.subject ?? ctx.ip, metrics, redis: deps.redis })))
+    const subjectRates = { subject: parseRate(rates.default), predict: parseRate(rates.predict ?? rates.default), admin: parseRate(rates.admin ?? rates.default) }
+    app.use(stage('rate_limit', metrics, subjectRateLimit({ rates: subjectRates, metrics, store })))
   }
   app.use(notFound())
-  useRouter(app, combine(apiRoutes))
+  useRouter(app, apiRoutes)
   return app
 }
 

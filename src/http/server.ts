@@ -1,21 +1,42 @@
-import { createServer as createHttpServer, type Server } from 'node:http'
+import { createServer as createHttpServer, type Server, type ServerOptions } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { readFileSync } from 'node:fs'
 import type Koa from 'koa'
 import type { Config } from '../config/schema.js'
+import { ConfigError } from '../config/config-error.js'
 import type { AppState } from './state.js'
 
-/** Wraps the app in an HTTP(S) server with the timeouts that cut off slow clients. */
+/**
+ * Wraps the app in an HTTP(S) server with the timeouts that cut off slow clients: a client that
+ * has not sent its whole header block in headersTimeoutMs, or its whole request in
+ * requestTimeoutMs, gets 408 and a closed socket (slow loris).
+ */
 export function createServer(app: Koa<AppState>, config: Readonly<Config>): Server {
   const handler = app.callback()
-  const { tls } = config.server
+  const { server: settings } = config
+  if (settings.headersTimeoutMs > settings.requestTimeoutMs) {
+    throw new ConfigError('server.headersTimeoutMs', 'must not be longer than server.requestTimeoutMs')
+  }
+  const options: ServerOptions = {
+    headersTimeout: settings.headersTimeoutMs,
+    requestTimeout: settings.requestTimeoutMs,
+    keepAliveTimeout: settings.keepAliveTimeoutMs,
+    // Node checks those timeouts on this interval (30 s by default), so it bounds how late a slow client is cut off.
+    connectionsCheckingInterval: Math.min(1_000, settings.headersTimeoutMs),
+  }
+  const { tls } = settings
   const server = tls === undefined
-    ? createHttpServer(handler)
-    : createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, handler)
-  server.headersTimeout = config.server.headersTimeoutMs
-  server.requestTimeout = config.server.requestTimeoutMs
-  server.keepAliveTimeout = config.server.keepAliveTimeoutMs
+    ? createHttpServer(options, handler)
+    : createHttpsServer({ ...options, cert: readTlsFile(tls.certFile, 'server.tls.certFile'), key: readTlsFile(tls.keyFile, 'server.tls.keyFile') }, handler)
   return server
+}
+
+function readTlsFile(path: string, keyPath: string): Buffer {
+  try {
+    return readFileSync(path)
+  } catch {
+    throw new ConfigError(keyPath, `cannot read ${path}`)
+  }
 }
 
 /** Listens and resolves with the bound port. */

@@ -1,4 +1,5 @@
 import type { InferenceSession } from 'onnxruntime-node'
+import { ApiError } from '../errors/api-error.js'
 import type { ModelMetadata } from './metadata.js'
 import type { TensorSpec } from './tensor-io.js'
 
@@ -10,9 +11,17 @@ export interface LoadedVersion {
   readonly metadata: ModelMetadata
   readonly inputs: readonly TensorSpec[]
   readonly outputs: readonly TensorSpec[]
-  /** Number of values per row the model takes. */
+  /** Number of values per row the v1 row API sends; 0 when `rowApiError` is set. */
   readonly featureCount: number
+  /** Why the v1 row API cannot serve this version (it does not take one float [batch, features] input). */
+  readonly rowApiError?: string
   /** sha256 of the ONNX file, hex. */
   readonly digest: string
   readonly loadedAt: Date
+}
+
+/** Throws 400 when the v1 row API cannot serve the version; the Open Inference Protocol still can. */
+export function assertRowApi(version: LoadedVersion): void {
+  if (version.rowApiError === undefined) return
+  throw new ApiError('invalid_input', `model "${version.model}" ${version.rowApiError}, so /api/v1 cannot send it rows; use POST /v2/models/${version.model}/infer`)
 }

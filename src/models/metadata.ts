@@ -1,8 +1,17 @@
 import { readFile } from 'node:fs/promises'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
+import { batchingOverrideSchema } from '../config/schema.js'
+import { versionPolicySchema } from './version-policy.js'
 
 const versionRef = z.union([z.string().regex(/^[1-9]\d*$/), z.number().int().positive()]).transform(String)
+
+const ALIAS = /^[a-z][a-z0-9_-]*$/
+
+/** A version number or an alias name. */
+const versionOrAlias = z.union([versionRef, z.string().regex(ALIAS, 'expected a version number or an alias')])
+
+const percent = z.number().min(0).max(100)
 
 const featureSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'feature names are identifiers'),
@@ -23,11 +32,19 @@ export const modelMetadataSchema = z.strictObject({
   nanPolicy: z.union([z.literal('reject'), z.number()]).default('reject'),
   /** Roles allowed to call the model; every role with the predict permission when omitted. */
   roles: z.array(z.string()).optional(),
-  defaultVersion: versionRef.optional(),
-  aliases: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/), versionRef).optional(),
+  defaultVersion: versionOrAlias.optional(),
+  aliases: z.record(z.string().regex(ALIAS), versionRef).optional(),
+  /** Which versions serve (Triton's names); every version on disk by default. */
+  versionPolicy: versionPolicySchema.default('all'),
+  /** Sends `weight` percent of subjects (sticky, by a hash of the subject) to `version` when no version is named. */
+  canary: z.strictObject({ version: versionOrAlias, weight: percent }).optional(),
+  /** Mirrors `weight` percent of requests to `version` off the request path and compares its answers. */
+  shadow: z.strictObject({ version: versionOrAlias, weight: percent.default(100) }).optional(),
   /** Expected SHA-256 (hex) of each version's model.onnx; a mismatch refuses the load. */
   sha256: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/i)).optional(),
   training: z.record(z.string(), z.unknown()).optional(),
+  /** Overrides of the config's `inference.batching` for this model (Triton's dynamic_batching). */
+  batching: batchingOverrideSchema.optional(),
 })
 
 /** Parsed model.yaml. */
@@ -49,5 +66,16 @@ export async function readModelMetadata(path: string): Promise<ModelMetadata> {
   if (features !== undefined && new Set(features.map((f) => f.name)).size !== features.length) {
     throw new Error('model.yaml features: names must be unique')
   }
+  checkAliasRefs(parsed.data)
   return parsed.data
+}
+
+// A name that is not a number must be one of the model's aliases, or the reference goes nowhere.
+function checkAliasRefs(metadata: ModelMetadata): void {
+  const refs = { defaultVersion: metadata.defaultVersion, 'canary.version': metadata.canary?.version, 'shadow.version': metadata.shadow?.version }
+  for (const [key, ref] of Object.entries(refs)) {
+    if (ref !== undefined && !/^\d+$/.test(ref) && !Object.hasOwn(metadata.aliases ?? {}, ref)) {
+      throw new Error(`model.yaml ${key}: "${ref}" is neither a version number nor an alias`)
+    }
+  }
 }

@@ -26,7 +26,7 @@ export async function scanRepository(dir: string): Promise<ModelSource[]> {
       if (!MODEL_NAME.test(name) || models.has(name)) continue
       models.set(name, { name, versions: new Map([['1', join(dir, entry.name)]]) })
     } else if (entry.isDirectory() && MODEL_NAME.test(entry.name)) {
-      const source = await scanModelFolder(join(dir, entry.name), entry.name)
+      const source = await scanModelFolder(join(dir, entry.name), entry.name).catch(skipVanished)
       if (source !== undefined) models.set(entry.name, source)
     }
   }
@@ -40,10 +40,17 @@ async function scanModelFolder(folder: string, name: string): Promise<ModelSourc
   for (const entry of entries) {
     if (entry.isFile() && entry.name === 'model.yaml') metadataPath = join(folder, entry.name)
     if (entry.isDirectory() && VERSION_FOLDER.test(entry.name)) {
-      const files = await readdir(join(folder, entry.name))
+      const files = (await readdir(join(folder, entry.name)).catch(skipVanished)) ?? []
       if (files.includes('model.onnx')) versions.set(entry.name, join(folder, entry.name, 'model.onnx'))
     }
   }
   if (versions.size === 0 && metadataPath === undefined) return undefined
   return { name, metadataPath, versions: new Map([...versions].sort(([a], [b]) => Number(a) - Number(b))) }
+}
+
+// The repository changes under a running scan (the watcher's whole point): a folder removed
+// between readdir and its own listing is skipped, and the next scan sees the final state.
+function skipVanished(err: unknown): undefined {
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined
+  throw err
 }

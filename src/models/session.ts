@@ -12,6 +12,18 @@ export interface SessionOptions {
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all'
 }
 
+/** The bytes of a model file and their sha256 (hex). */
+export interface ModelFile {
+  bytes: Uint8Array
+  digest: string
+}
+
+/** Reads a model file once; the digest decides whether a reload needs a new session. */
+export async function readModelFile(path: string): Promise<ModelFile> {
+  const bytes = await readFile(path)
+  return { bytes, digest: createHash('sha256').update(bytes).digest('hex') }
+}
+
 /** Opens one version: checks the digest, opens the session, checks IO against metadata, warms up. */
 export async function loadVersion(
   model: string,
@@ -20,57 +32,111 @@ export async function loadVersion(
   metadata: ModelMetadata,
   options: SessionOptions = {},
 ): Promise<LoadedVersion> {
-  const bytes = await readFile(path)
-  const digest = createHash('sha256').update(bytes).digest('hex')
+  return openVersion(model, version, await readModelFile(path), metadata, options)
+}
+
+/** Opens a version from bytes already read; a session that fails a check is released before the error is thrown. */
+export async function openVersion(
+  model: string,
+  version: string,
+  file: ModelFile,
+  metadata: ModelMetadata,
+  options: SessionOptions = {},
+): Promise<LoadedVersion> {
   const expected = metadata.sha256?.[version]
-  if (expected !== undefined && expected.toLowerCase() !== digest) {
-    throw new Error(`sha256 mismatch for version ${version}: expected ${expected.toLowerCase()}, file has ${digest}`)
+  if (expected !== undefined && expected.toLowerCase() !== file.digest) {
+    throw new Error(`sha256 mismatch for version ${version}: expected ${expected.toLowerCase()}, file has ${file.digest}`)
   }
   let session: ort.InferenceSession
   try {
-    session = await ort.InferenceSession.create(bytes, { ...options, logSeverityLevel: 3 })
+    session = await ort.InferenceSession.create(file.bytes, { ...options, logSeverityLevel: 3 })
   } catch (err) {
     throw new Error(`not a loadable ONNX model: ${firstLine(err)}`, { cause: err })
   }
-  const inputs = describeValues(session.inputMetadata)
-  const outputs = describeValues(session.outputMetadata)
-  const featureCount = checkInterface(inputs, outputs, metadata)
-  const loaded: LoadedVersion = Object.freeze({
-    model, version, session, metadata, inputs, outputs, featureCount, digest, loadedAt: new Date(),
-  })
-  await warmUp(loaded)
-  return loaded
+  try {
+    const inputs = describeValues(session.inputMetadata)
+    const outputs = describeValues(session.outputMetadata)
+    const rowApi = checkInterface(inputs, outputs, metadata)
+    const loaded: LoadedVersion = Object.freeze({
+      model, version, session, metadata, inputs, outputs, ...rowApi, digest: file.digest, loadedAt: new Date(),
+    })
+    await warmUp(loaded)
+    return loaded
+  } catch (err) {
+    await session.release().catch(() => undefined)
+    throw err
+  }
 }
 
-function checkInterface(inputs: TensorSpec[], outputs: TensorSpec[], metadata: ModelMetadata): number {
-  const [input, ...others] = inputs
-  if (input === undefined || others.length > 0) throw new Error(`expected one input tensor, model has ${inputs.length}`)
-  if (input.dtype !== 'float32' && input.dtype !== 'float64') throw new Error(`input ${input.name} is ${input.dtype}; expected float32 or float64`)
-  if (input.shape.length !== 2) throw new Error(`input ${input.name} has rank ${input.shape.length}; expected [batch, features]`)
-  const declared = input.shape[1] ?? -1
-  const features = metadata.features?.length ?? declared
-  if (features <= 0) throw new Error(`input ${input.name} has a dynamic feature dimension; list features in model.yaml`)
-  if (declared > 0 && declared !== features) {
-    throw new Error(`model.yaml lists ${features} features; input ${input.name} takes ${declared}`)
-  }
+/**
+ * Checks model.yaml against the session and decides whether the v1 row API can serve the model:
+ * it needs one float [batch, features] input. Any other model loads too, for the Open Inference
+ * Protocol; only a contradiction between model.yaml and the file refuses the load.
+ */
+function checkInterface(inputs: TensorSpec[], outputs: TensorSpec[], metadata: ModelMetadata): { featureCount: number; rowApiError?: string } {
   for (const name of [metadata.outputs?.label, metadata.outputs?.probabilities]) {
     if (name !== undefined && !outputs.some((output) => output.name === name)) {
       throw new Error(`model.yaml names output ${name}, which the model does not have`)
     }
   }
-  return features
+  const notRows = rowShapeProblem(inputs)
+  if (notRows !== undefined) {
+    if (metadata.features !== undefined) throw new Error(`model.yaml lists features, but the model ${notRows}`)
+    return { featureCount: 0, rowApiError: notRows }
+  }
+  const input = inputs[0] as TensorSpec
+  const declared = input.shape[1] ?? -1
+  const features = metadata.features?.length ?? declared
+  if (features <= 0) return { featureCount: 0, rowApiError: `has a dynamic feature dimension and model.yaml lists no features` }
+  if (declared > 0 && declared !== features) {
+    throw new Error(`model.yaml lists ${features} features; input ${input.name} takes ${declared}`)
+  }
+  return { featureCount: features }
+}
+
+function rowShapeProblem(inputs: TensorSpec[]): string | undefined {
+  const [input, ...others] = inputs
+  if (input === undefined || others.length > 0) return `takes ${inputs.length} input tensors`
+  if (input.dtype !== 'float32' && input.dtype !== 'float64') return `takes a ${input.dtype} input`
+  if (input.shape.length !== 2) return `takes an input of rank ${input.shape.length}`
+  return undefined
 }
 
 async function warmUp(loaded: LoadedVersion): Promise<void> {
-  const input = loaded.inputs[0]
-  if (input === undefined) return
-  // Dynamic dimensions are warmed up with 1 (contract.md, "HTTP routes").
-  const data = input.dtype === 'float64' ? new Float64Array(loaded.featureCount) : new Float32Array(loaded.featureCount)
-  const tensor = new ort.Tensor(input.dtype === 'float64' ? 'float64' : 'float32', data, [1, loaded.featureCount])
+  const feeds: Record<string, ort.Tensor> = {}
+  for (const input of loaded.inputs) {
+    // Dynamic dimensions are warmed up with 1 (contract.md, "HTTP routes"); the feature dimension
+    // of a row model comes from model.yaml when the file leaves it dynamic.
+    const dims = input.shape.map((dim, axis) => (dim > 0 ? dim : axis === 1 && loaded.featureCount > 0 ? loaded.featureCount : 1))
+    const tensor = zeroTensor(input.dtype, dims)
+    // A model with a map or sequence input cannot be fed a zero tensor; it loads without warm-up.
+    if (tensor === undefined) return
+    feeds[input.name] = tensor
+  }
   try {
-    await loaded.session.run({ [input.name]: tensor })
+    await loaded.session.run(feeds)
   } catch (err) {
     throw new Error(`warm-up inference failed: ${firstLine(err)}`, { cause: err })
+  }
+}
+
+function zeroTensor(dtype: string, dims: number[]): ort.Tensor | undefined {
+  const size = dims.reduce((product, dim) => product * dim, 1)
+  switch (dtype) {
+    case 'float32': return new ort.Tensor('float32', new Float32Array(size), dims)
+    case 'float64': return new ort.Tensor('float64', new Float64Array(size), dims)
+    case 'float16': return new ort.Tensor('float16', new Uint16Array(size), dims)
+    case 'int8': return new ort.Tensor('int8', new Int8Array(size), dims)
+    case 'uint8': return new ort.Tensor('uint8', new Uint8Array(size), dims)
+    case 'int16': return new ort.Tensor('int16', new Int16Array(size), dims)
+    case 'uint16': return new ort.Tensor('uint16', new Uint16Array(size), dims)
+    case 'int32': return new ort.Tensor('int32', new Int32Array(size), dims)
+    case 'uint32': return new ort.Tensor('uint32', new Uint32Array(size), dims)
+    case 'int64': return new ort.Tensor('int64', new BigInt64Array(size), dims)
+    case 'uint64': return new ort.Tensor('uint64', new BigUint64Array(size), dims)
+    case 'bool': return new ort.Tensor('bool', new Uint8Array(size), dims)
+    case 'string': return new ort.Tensor('string', Array.from({ length: size }, () => ''), dims)
+    default: return undefined
   }
 }
 

@@ -20,10 +20,13 @@ export function planOutputs(version: LoadedVersion): OutputPlan {
 export function tensorRows(tensor: Tensor, rows: number): number[][] {
   const data = tensor.data
   const width = rows === 0 ? 0 : data.length / rows
+  // A float32 carries about 7 significant digits; printing its double expansion would show
+  // noise such as 1.0000001192092896 for a probability of 1.
+  const toNumber = tensor.type === 'float32' ? fromFloat32 : Number
   const out: number[][] = []
   for (let row = 0; row < rows; row += 1) {
     const values: number[] = []
-    for (let column = 0; column < width; column += 1) values.push(Number(data[row * width + column]))
+    for (let column = 0; column < width; column += 1) values.push(toNumber(data[row * width + column]))
     out.push(values)
   }
   return out
@@ -34,4 +37,8 @@ export function argMax(values: readonly number[]): number {
   let best = 0
   for (let i = 1; i < values.length; i += 1) if ((values[i] ?? -Infinity) > (values[best] ?? -Infinity)) best = i
   return best
+}
+
+function fromFloat32(value: unknown): number {
+  return Number(Number(value).toPrecision(7))
 }

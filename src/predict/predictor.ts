@@ -2,6 +2,7 @@ import ort from 'onnxruntime-node'
 import type { LoadedVersion } from '../models/loaded-version.js'
 import type { Metrics } from '../observability/metrics.js'
 import { timeStage } from '../observability/stage-timer.js'
+import { MicroBatcher, type BatcherOptions } from './batcher.js'
 import type { PredictionCache } from './cache.js'
 import type { FeatureRows } from './input-schema.js'
 import { argMax, planOutputs, tensorRows, type OutputPlan } from './outputs.js'
@@ -11,25 +12,43 @@ import type { Prediction } from './prediction.js'
 export interface PredictOptions {
   /** Skip the cache lookup (client sent `Cache-Control: no-cache`); the answer is still stored. */
   bypassCache?: boolean
+  /** A shadow copy (src/predict/shadow.ts): straight to the session, with no cache, batching or prediction metrics. */
+  shadow?: boolean
 }
 
 /** Runs validated rows through a version: cache lookup → session → cache store. */
 export class Predictor {
   readonly #plans = new WeakMap<LoadedVersion, OutputPlan>()
+  readonly #batchers = new WeakMap<LoadedVersion, MicroBatcher<number[], Prediction> | null>()
 
   constructor(
     private readonly metrics: Metrics,
     private readonly cache?: PredictionCache,
+    /** Micro-batching defaults (model.yaml `batching` overrides them per model); none runs each request alone. */
+    private readonly batching?: BatcherOptions & { enabled: boolean },
   ) {}
 
   /** Predicts every row; callers have already authenticated, authorized and validated. */
   async predict(version: LoadedVersion, rows: FeatureRows, options: PredictOptions = {}): Promise<Prediction> {
+    if (options.shadow === true) return this.#run(version, rows)
     const key = this.cache?.key(version, rows)
-    if (this.cache !== undefined && key !== undefined && options.bypassCache !== true) {
-      const hit = await timeStage(this.metrics, 'cache_lookup', () => this.cache?.get(key))
-      if (hit !== undefined) return hit
+    if (this.cache !== undefined && key !== undefined) {
+      if (options.bypassCache === true) {
+        this.metrics.cacheRequests.labels('bypass').inc()
+      } else {
+        const hit = await timeStage(this.metrics, 'cache_lookup', () => this.cache?.get(key))
+        this.metrics.cacheRequests.labels(hit === undefined ? 'miss' : 'hit').inc()
+        if (hit !== undefined) {
+          this.#count(version, hit)
+          return hit
+        }
+      }
     }
-    const prediction = await timeStage(this.metrics, 'inference', () => this.#run(version, rows))
+    const batcher = this.#batcher(version)
+    // The batcher times queue_wait and inference itself, per request.
+    const prediction = batcher === null
+      ? await timeStage(this.metrics, 'inference', () => this.#run(version, rows))
+      : await batcher.submit(rows)
     if (this.cache !== undefined && key !== undefined) {
       await timeStage(this.metrics, 'cache_store', () => this.cache?.set(key, prediction))
     }
@@ -44,9 +63,32 @@ export class Predictor {
     const data = input.dtype === 'float64' ? new Float64Array(rows.length * width) : new Float32Array(rows.length * width)
     rows.forEach((row, index) => data.set(row, index * width))
     const tensor = new ort.Tensor(input.dtype === 'float64' ? 'float64' : 'float32', data, [rows.length, width])
+    this.metrics.batchSize.labels(version.model).observe(rows.length)
     const end = this.metrics.inferenceDuration.labels(version.model, version.version).startTimer()
     const results = await version.session.run({ [input.name]: tensor }).finally(end)
     return this.#shape(version, results, rows.length)
+  }
+
+  /** The version's batcher, made on first use; null when batching is off for it. */
+  #batcher(version: LoadedVersion): MicroBatcher<number[], Prediction> | null {
+    let batcher = this.#batchers.get(version)
+    if (batcher === undefined) {
+      const options = this.batching === undefined ? undefined : { ...this.batching, ...version.metadata.batching }
+      batcher = options?.enabled === true ? new MicroBatcher((rows) => this.#run(version, rows), slicePrediction, options, this.#observer()) : null
+      this.#batchers.set(version, batcher)
+    }
+    return batcher
+  }
+
+  #observer() {
+    const queueWait = this.metrics.stageDuration.labels('queue_wait')
+    const inference = this.metrics.stageDuration.labels('inference')
+    return {
+      queueWait: (seconds: number) => queueWait.observe(seconds),
+      batchDone: (_rows: number, requests: number, seconds: number) => {
+        for (let i = 0; i < requests; i += 1) inference.observe(seconds)
+      },
+    }
   }
 
   #shape(version: LoadedVersion, results: ort.InferenceSession.ReturnType, count: number): Prediction {
@@ -85,6 +127,13 @@ export class Predictor {
       if (top !== undefined) this.metrics.predictionConfidence.labels(version.model).observe(Math.max(...top))
     })
   }
+}
+
+/** One request's rows out of a batch's prediction. */
+function slicePrediction(batch: Prediction, start: number, count: number): Prediction {
+  const end = start + count
+  const probabilities = batch.probabilities?.slice(start, end)
+  return { model: batch.model, version: batch.version, predictions: batch.predictions.slice(start, end), ...(probabilities ? { probabilities } : {}) }
 }
 
 function labelOf(value: unknown, labels: readonly string[] | undefined): string | number {

@@ -4,27 +4,9 @@ import type { JwtAlgorithm } from '../config/schema.js'
 import { isHmacAlgorithm, type VerificationKeys } from './keys.js'
 import type { Principal } from './principal.js'
 import { readRoles } from './roles-claim.js'
+import { TokenError } from './token-error.js'
 
-/** Fixed reasons a token is refused: the only values of the auth-failure metric label. */
-export const AUTH_FAILURE_REASONS = [
-  'missing', 'malformed', 'too_large', 'alg_not_allowed', 'bad_signature', 'expired', 'not_yet_valid',
-  'missing_exp', 'lifetime_too_long', 'wrong_issuer', 'wrong_audience', 'missing_subject', 'revoked',
-] as const
-
-/** One reason a token is refused. */
-export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number]
-
-/** A refused token; the message is safe to show (it never contains the token). */
-export class TokenError extends Error {
-  override readonly name = 'TokenError'
-
-  constructor(
-    readonly reason: AuthFailureReason,
-    message: string,
-  ) {
-    super(message)
-  }
-}
+export { AUTH_FAILURE_REASONS, KeyUnavailableError, TokenError, type AuthFailureReason } from './token-error.js'
 
 /** What verification enforces besides the signature. */
 export interface VerifyPolicy {
@@ -36,58 +18,91 @@ export interface VerifyPolicy {
   maxTokenBytes: number
 }
 
-// Three base64url segments (RFC 7515 §7.1 compact serialization).
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
+/** The parts of a JOSE header this gateway reads. */
+interface TokenHeader {
+  alg: string
+  kid?: string
+}
+
+// Three base64url segments, none empty: RFC 7515 §7.1 compact serialization. An empty signature
+// can only belong to `alg: none`, which is never accepted (RFC 8725 §3.1).
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 
 /** Verifies a compact JWT and returns its principal; throws TokenError with a fixed reason. */
-export function verifyToken(token: string, keys: VerificationKeys, policy: VerifyPolicy, now = Date.now() / 1000): Principal {
-  // Cheap structural checks first, before any crypto or JSON parsing (RFC 8725 §3.1, §3.11).
+export async function verifyToken(token: string, keys: VerificationKeys, policy: VerifyPolicy, now = Date.now() / 1000): Promise<Principal> {
+  // Cheap structural checks first, before any crypto or claim parsing (RFC 8725 §3.1, §3.11).
   if (token.length > policy.maxTokenBytes) throw new TokenError('too_large', 'token is too large')
   if (!COMPACT_JWS.test(token)) throw new TokenError('malformed', 'token is not a compact JWS')
-  const alg = readAlgorithm(token)
-  if (!(keys.algorithms as readonly string[]).includes(alg)) throw new TokenError('alg_not_allowed', 'token algorithm is not allowed')
-  const key = keyFor(alg as JwtAlgorithm, keys)
-  let payload: jwt.JwtPayload
-  try {
-    const verified = jwt.verify(token, key, {
-      algorithms: [alg as JwtAlgorithm],
-      issuer: policy.issuer,
-      audience: policy.audience,
-      clockTolerance: policy.clockToleranceSeconds,
-      clockTimestamp: Math.floor(now),
-    })
-    if (typeof verified === 'string') throw new TokenError('malformed', 'token payload is not a JSON object')
-    payload = verified
-  } catch (err) {
-    throw toTokenError(err)
-  }
+  const header = readHeader(token)
+  if (!(keys.algorithms as readonly string[]).includes(header.alg)) throw new TokenError('alg_not_allowed', 'token algorithm is not allowed')
+  const alg = header.alg as JwtAlgorithm
+  const candidates = await keysFor(alg, header.kid, keys)
+  const payload = checkSignature(token, alg, candidates, policy, now)
   return principalFrom(payload, policy, now)
 }
 
-function readAlgorithm(token: string): string {
-  const headerPart = token.slice(0, token.indexOf('.'))
+function readHeader(token: string): TokenHeader {
   let header: unknown
   try {
-    header = JSON.parse(Buffer.from(headerPart, 'base64url').toString('utf8'))
+    header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'))
   } catch {
     throw new TokenError('malformed', 'token header is not JSON')
   }
   if (typeof header !== 'object' || header === null || !('alg' in header) || typeof header.alg !== 'string') {
     throw new TokenError('malformed', 'token header has no alg')
   }
-  return header.alg
+  // No JWS extension is understood here, so a critical one must be refused (RFC 7515 §4.1.11).
+  if ('crit' in header) throw new TokenError('malformed', 'token header has unsupported critical parameters')
+  const kid = 'kid' in header ? header.kid : undefined
+  if (kid !== undefined && (typeof kid !== 'string' || kid.length > 256)) throw new TokenError('malformed', 'token kid is not valid')
+  return { alg: header.alg, kid }
 }
 
-function keyFor(alg: JwtAlgorithm, keys: VerificationKeys): KeyObject {
-  // Each algorithm family is pinned to its own key, so an HS token can never be checked
-  // against a public key used as an HMAC secret (key confusion, RFC 8725 §2.1).
-  const key = isHmacAlgorithm(alg) ? keys.hmac : keys.publicKey
-  if (key === undefined) throw new TokenError('alg_not_allowed', 'token algorithm is not allowed')
-  return key
+/**
+ * The keys a token may be checked against. Each algorithm family is pinned to its own keys, so an
+ * HS token is never checked against a public key used as an HMAC secret (key confusion, RFC 8725
+ * §2.1), and keys named in the token header (`jku`, `jwk`, `x5u`) are never fetched or trusted.
+ */
+async function keysFor(alg: JwtAlgorithm, kid: string | undefined, keys: VerificationKeys): Promise<KeyObject[]> {
+  if (isHmacAlgorithm(alg)) {
+    const secrets = [keys.hmac, keys.previousHmac].filter((key) => key !== undefined)
+    if (secrets.length === 0) throw new TokenError('alg_not_allowed', 'token algorithm is not allowed')
+    return secrets
+  }
+  const pemFits = keys.publicKey !== undefined && keys.publicKeyAlgorithms.includes(alg)
+  if (keys.jwks !== undefined && (kid !== undefined || !pemFits)) return [await keys.jwks(alg, kid)]
+  if (keys.publicKey !== undefined && pemFits) return [keys.publicKey]
+  throw new TokenError('alg_not_allowed', 'token algorithm is not allowed')
+}
+
+function checkSignature(token: string, alg: JwtAlgorithm, candidates: KeyObject[], policy: VerifyPolicy, now: number): jwt.JwtPayload {
+  let failure: TokenError = new TokenError('bad_signature', 'token signature is invalid')
+  for (const key of candidates) {
+    try {
+      const verified = jwt.verify(token, key, {
+        algorithms: [alg],
+        issuer: policy.issuer,
+        audience: policy.audience,
+        clockTolerance: policy.clockToleranceSeconds,
+        clockTimestamp: Math.floor(now),
+      })
+      if (typeof verified === 'string') throw new TokenError('malformed', 'token payload is not a JSON object')
+      return verified
+    } catch (err) {
+      failure = toTokenError(err)
+      // Only a wrong signature is worth trying the next key (an HS secret being rolled over).
+      if (failure.reason !== 'bad_signature') break
+    }
+  }
+  throw failure
 }
 
 function principalFrom(payload: jwt.JwtPayload, policy: VerifyPolicy, now: number): Principal {
   if (typeof payload.exp !== 'number') throw new TokenError('missing_exp', 'token has no exp claim')
+  if (payload.iat !== undefined && typeof payload.iat !== 'number') throw new TokenError('malformed', 'token iat is not a number')
+  if (typeof payload.iat === 'number' && payload.iat > now + policy.clockToleranceSeconds) {
+    throw new TokenError('not_yet_valid', 'token was issued in the future')
+  }
   const issuedAt = typeof payload.iat === 'number' ? payload.iat : now
   if (payload.exp - Math.min(issuedAt, now) > policy.maxTokenLifetimeSeconds + policy.clockToleranceSeconds) {
     throw new TokenError('lifetime_too_long', 'token lifetime exceeds the allowed maximum')

@@ -107,6 +107,11 @@ describe('status codes and the error envelope', () => {
     await assertEnvelope(response, 415, 'unsupported_media_type')
   })
 
+  it('takes a bodiless POST (Content-Length: 0, no content type) as having no body', async () => {
+    const response = await fetch(`${server.url}/api/v1/admin/models/iris/activate`, { method: 'POST', headers: { Authorization: `Bearer ${admin}` } })
+    assert.equal(response.status, 200)
+  })
+
   it('answers 400 for JSON nested deeper than the limit', async () => {
     const deep = `{"inputs": ${'['.repeat(40)}${']'.repeat(40)}}`
     const body = await assertEnvelope(await postJson(`${server.url}/api/v1/models/iris/predict`, deep, user), 400, 'invalid_input')

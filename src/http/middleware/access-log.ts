@@ -1,28 +1,37 @@
 import type { Logger } from '../../observability/logger.js'
 import type { Metrics } from '../../observability/metrics.js'
-import { routeLabel } from '../route-label.js'
+import { methodLabel, routeLabel, type RouteMatcher } from '../route-label.js'
 import type { AppMiddleware } from '../state.js'
 
 /** Options of accessLog. */
 export interface AccessLogOptions {
   logger: Logger
   metrics: Metrics
+  /** Labels requests stopped before routing (401, 429, …) with their route template. */
+  matchRoute?: RouteMatcher
 }
 
-/** One JSON line per request on the way out, from an allowlist of fields; request metrics. */
-export function accessLog({ logger, metrics }: AccessLogOptions): AppMiddleware {
+/**
+ * One JSON line per request on the way out, from an allowlist of fields (style.md, do 7), and the
+ * request metrics. The line is `info`, `warn` for 4xx and `error` for 5xx, so an overlay's level
+ * decides what is kept: `warn` (production) keeps only failed requests.
+ */
+export function accessLog({ logger, metrics, matchRoute }: AccessLogOptions): AppMiddleware {
   return async function accessLog(ctx, next) {
     const started = process.hrtime.bigint()
     try {
       await next()
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
-      const route = routeLabel(ctx)
-      metrics.httpRequests.labels(ctx.method, route, String(ctx.status)).inc()
-      metrics.httpDuration.labels(ctx.method, route).observe(seconds)
-      logger.http('request', {
+      const route = routeLabel(ctx, matchRoute)
+      const method = methodLabel(ctx.method)
+      metrics.httpRequests.labels(method, route, String(ctx.status)).inc()
+      metrics.httpDuration.labels(method, route).observe(seconds)
+      const level = levelFor(ctx.status)
+      // winston formats a line before its transports drop it by level: skip that work up front.
+      if (logger.isLevelEnabled(level)) logger.log(level, 'request', {
         request_id: ctx.state.requestId,
-        method: ctx.method,
+        method,
         route,
         status: ctx.status,
         latency_ms: Math.round(seconds * 1e6) / 1e3,
@@ -33,4 +42,9 @@ export function accessLog({ logger, metrics }: AccessLogOptions): AppMiddleware 
       })
     }
   }
+}
+
+function levelFor(status: number): 'info' | 'warn' | 'error' {
+  if (status >= 500) return 'error'
+  return status >= 400 ? 'warn' : 'info'
 }

@@ -1,8 +1,9 @@
 import { ApiError } from '../../errors/api-error.js'
 import type { Metrics } from '../../observability/metrics.js'
-import { TokenError, verifyToken, type VerifyPolicy } from '../../security/jwt.js'
+import { KeyUnavailableError, TokenError, verifyToken, type VerifyPolicy } from '../../security/jwt.js'
 import type { VerificationKeys } from '../../security/keys.js'
 import type { RevocationStore } from '../../security/revocation.js'
+import { VerifiedTokenCache } from '../../security/verified-token-cache.js'
 import type { AppMiddleware } from '../state.js'
 
 /** Options of authenticate. */
@@ -11,15 +12,20 @@ export interface AuthenticateOptions {
   policy: VerifyPolicy
   revocations: RevocationStore
   metrics: Metrics
+  /** Verified tokens remembered until their exp (0 turns it off); revocation is checked every time. */
+  tokenCacheSize?: number
 }
 
 const REALM = 'portcullis'
 
 /** Verifies the bearer token (RFC 6750) and puts its principal on ctx.state; 401 otherwise. */
 export function authenticate(options: AuthenticateOptions): AppMiddleware {
-  if (options.keys.hmac === undefined && options.keys.publicKey === undefined) {
+  const { keys } = options
+  if (keys.hmac === undefined && keys.publicKey === undefined && keys.jwks === undefined) {
     throw new Error('authenticate() needs a verification key')
   }
+  const cacheSize = options.tokenCacheSize ?? 10_000
+  const tokenCache = cacheSize === 0 ? undefined : new VerifiedTokenCache({ maxEntries: cacheSize, clockToleranceSeconds: options.policy.clockToleranceSeconds })
   return async function authenticate(ctx, next) {
     const header = ctx.get('Authorization')
     if (header === '') {
@@ -29,12 +35,14 @@ export function authenticate(options: AuthenticateOptions): AppMiddleware {
     let failure: TokenError | undefined
     try {
       const token = readBearer(header)
-      const principal = verifyToken(token, options.keys, options.policy)
-      if (principal.jti !== undefined && (await options.revocations.isRevoked(principal.jti))) {
+      const verify = () => verifyToken(token, keys, options.policy)
+      const principal = await (tokenCache === undefined ? verify() : tokenCache.verify(token, verify))
+      if (principal.jti !== undefined && (await isRevoked(options.revocations, principal.jti))) {
         throw new TokenError('revoked', 'token has been revoked')
       }
       ctx.state.principal = principal
     } catch (err) {
+      if (err instanceof KeyUnavailableError) throw unavailable(err)
       if (!(err instanceof TokenError)) throw err
       failure = err
     }
@@ -54,6 +62,19 @@ export function authenticate(options: AuthenticateOptions): AppMiddleware {
 export function challenge(error: 'invalid_token' | 'insufficient_scope', description: string): string {
   const quoted = description.replace(/["\\]/g, '\\$&')
   return `Bearer realm="${REALM}", error="${error}", error_description="${quoted}"`
+}
+
+// A deny list that cannot be read fails closed: no token is taken as unrevoked on a guess.
+async function isRevoked(revocations: RevocationStore, jti: string): Promise<boolean> {
+  try {
+    return await revocations.isRevoked(jti)
+  } catch (err) {
+    throw new KeyUnavailableError('the revocation list is unavailable', { cause: err })
+  }
+}
+
+function unavailable(err: KeyUnavailableError): ApiError {
+  return new ApiError('unavailable', 'authentication is temporarily unavailable', { headers: { 'Retry-After': '5' }, cause: err })
 }
 
 function readBearer(header: string): string {

@@ -11,11 +11,18 @@ export interface BodyGuardOptions extends JsonLimits {
 /** Content type (415), size (413), JSON syntax, depth and forbidden keys (400); parsed body → ctx.state.body. */
 export function bodyGuard(options: BodyGuardOptions): AppMiddleware {
   return async function bodyGuard(ctx, next) {
-    // ctx.is() answers null when the request has no body (type-is's hasBody).
+    // An empty body (Content-Length: 0, as fetch and browsers send on a bodiless POST) is no body;
+    // ctx.is() answers null when the request has none at all (type-is's hasBody).
+    if (ctx.request.length === 0) return next()
     const type = ctx.is('application/json', '+json')
     if (type === null) return next()
     if (type === false) {
       throw new ApiError('unsupported_media_type', 'content type must be application/json')
+    }
+    // JSON exchanged between systems is UTF-8 (RFC 8259 §8.1); any other declared charset is refused.
+    const charset = ctx.request.charset.toLowerCase()
+    if (charset !== '' && charset !== 'utf-8' && charset !== 'utf8') {
+      throw new ApiError('unsupported_media_type', 'JSON bodies must be UTF-8')
     }
     const declared = ctx.request.length
     if (declared !== undefined && declared > options.maxBodyBytes) {

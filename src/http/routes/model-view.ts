@@ -1,13 +1,21 @@
-import type { ModelState, VersionState } from '../../models/registry.js'
+import { defaultVersion, type ModelState, type VersionState } from '../../models/model-state.js'
 
-/** The public description of a model version. */
-export function versionView(version: VersionState): Record<string, unknown> {
+/**
+ * The public description of a model version: status (`loading`, `ready`, `failed` with its reason,
+ * `inactive` when the version policy keeps it out or the model is deactivated), the digest and load
+ * time of the session that serves, and the requests routed to it. A `ready` version with a
+ * `reason` serves its last good file after a failed reload.
+ */
+export function versionView(version: VersionState, model?: ModelState): Record<string, unknown> {
   const loaded = version.loaded
+  const deactivated = model?.active === false && version.status === 'ready'
+  const reason = deactivated ? 'the model is deactivated' : version.reason
   return {
     version: version.version,
-    status: version.status,
-    ...(version.reason === undefined ? {} : { reason: version.reason }),
+    status: deactivated ? 'inactive' : version.status,
+    ...(reason === undefined ? {} : { reason }),
     ...(loaded === undefined ? {} : { digest: `sha256:${loaded.digest}`, loaded_at: loaded.loadedAt.toISOString() }),
+    requests: version.stats.requests,
   }
 }
 
@@ -17,24 +25,31 @@ export function modelSummary(model: ModelState): Record<string, unknown> {
     name: model.name,
     description: model.metadata.description,
     active: model.active,
-    versions: [...model.versions.values()].map(versionView),
+    versions: [...model.versions.values()].map((version) => versionView(version, model)),
     ...(model.reason === undefined ? {} : { reason: model.reason }),
   }
 }
 
 /** The full description of a model for `GET /api/v1/models/{name}`. */
 export function modelDetail(model: ModelState): Record<string, unknown> {
-  const serving = [...model.versions.values()].map((version) => version.loaded).filter((loaded) => loaded !== undefined)
+  const serving = [...model.versions.values()]
+    .filter((version) => version.status !== 'inactive')
+    .map((version) => version.loaded)
+    .filter((loaded) => loaded !== undefined)
   const newest = serving.at(-1)
+  const { metadata } = model
   return {
     ...modelSummary(model),
-    features: model.metadata.features ?? null,
-    labels: model.metadata.labels ?? null,
-    nan_policy: model.metadata.nanPolicy,
-    default_version: model.metadata.defaultVersion ?? newest?.version ?? null,
-    aliases: model.metadata.aliases ?? {},
+    features: metadata.features ?? null,
+    labels: metadata.labels ?? null,
+    nan_policy: metadata.nanPolicy,
+    default_version: defaultVersion(model) ?? null,
+    aliases: metadata.aliases ?? {},
+    version_policy: metadata.versionPolicy,
+    canary: metadata.canary ?? null,
+    shadow: metadata.shadow ?? null,
     inputs: newest?.inputs ?? [],
     outputs: newest?.outputs ?? [],
-    training: model.metadata.training ?? null,
+    training: metadata.training ?? null,
   }
 }

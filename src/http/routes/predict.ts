@@ -1,9 +1,11 @@
 import Router from '@koa/router'
 import { ApiError } from '../../errors/api-error.js'
+import { assertRowApi } from '../../models/loaded-version.js'
 import type { ModelRegistry } from '../../models/registry.js'
 import { timeStageSync } from '../../observability/stage-timer.js'
 import type { Metrics } from '../../observability/metrics.js'
 import type { Predictor } from '../../predict/predictor.js'
+import { mirrorRows, type ShadowMirror } from '../../predict/shadow.js'
 import type { ValidatorCache } from '../../predict/validators.js'
 import type { RoleMap } from '../../security/rbac.js'
 import { assertModelAllows, assertPermission } from '../middleware/authorize.js'
@@ -17,6 +19,8 @@ export interface PredictRouteOptions {
   metrics: Metrics
   roleMap: RoleMap
   defaultModel: string
+  /** Runs the copies for a model's shadow version (model.yaml `shadow`). */
+  shadows?: ShadowMirror
 }
 
 /** The v1 predict routes: by model, by model and version, and the default model. */
@@ -39,17 +43,22 @@ function predictHandler(options: PredictRouteOptions) {
   const { registry, predictor, validators, metrics, roleMap } = options
   return async function predict(ctx: AppContext, name: string, versionRef: string | undefined): Promise<void> {
     // authorize → resolve → validate, all before the cache or the model is touched (design.md, invariant 1).
-    const version = timeStageSync(metrics, 'authorize', () => {
+    const route = timeStageSync(metrics, 'authorize', () => {
       assertPermission(ctx.state.principal, 'predict', roleMap)
       const model = registry.get(name)
       if (model === undefined) throw new ApiError('not_found', `model "${name}" not found`)
       assertModelAllows(ctx.state.principal, model.metadata.roles, name)
-      return registry.resolve(name, versionRef)
+      return registry.route(name, versionRef, ctx.state.principal?.subject)
     })
+    const version = route.primary
     ctx.state.model = version.model
     ctx.state.version = version.version
-    const rows = timeStageSync(metrics, 'validate', () => validators.for(version)(ctx.state.body ?? missingBody()))
+    const rows = timeStageSync(metrics, 'validate', () => {
+      assertRowApi(version)
+      return validators.for(version)(ctx.state.body ?? missingBody())
+    })
     const prediction = await predictor.predict(version, rows, { bypassCache: /no-cache/i.test(ctx.get('Cache-Control')) })
+    if (route.shadow !== undefined && options.shadows !== undefined) mirrorRows(options.shadows, predictor, validators, route.shadow, ctx.state.body, prediction)
     timeStageSync(metrics, 'serialize', () => {
       ctx.body = { ...prediction, request_id: ctx.state.requestId }
     })

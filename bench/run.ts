@@ -1,0 +1,171 @@
+/**
+ * `npm run bench`: the bare baselines and Portcullis, loaded with the same requests in one run
+ * (issue 6). Servers run pinned to core 0 and the load generator to core 1 when taskset exists.
+ *
+ *   npm run bench -- [--duration 6] [--warmup 2] [--connections 1,16,64] [--soak-requests 1000000] [--no-soak]
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import type { LoadResult, LoadSpec } from './load.js'
+import { mebibytes, ratioTable, resultTable, SERVERS, verdicts, verdictTable, type Cell, type ServerKind, type SoakResult } from './report.js'
+import { compileServers, pinning, runPinned, startBaseline, startPortcullis, type ServerProcess } from './servers.js'
+import { buildWorkload, irisBodies, type BenchModel, type Workload } from './workload.js'
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '6' },
+    warmup: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '1,16,64' },
+    'soak-requests': { type: 'string', default: '1000000' },
+    'no-soak': { type: 'boolean', default: false },
+  },
+})
+const durationSeconds = Number(values.duration)
+const warmupSeconds = Number(values.warmup)
+const connectionCounts = values.connections.split(',').map(Number)
+const soakRequests = Number(values['soak-requests'])
+const SOAK_FIRST = 10_000
+const workDir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'))
+const twoCores = cpus().length >= 2
+const SERVER_CORE = twoCores ? 0 : undefined
+const LOAD_CORE = twoCores ? 1 : undefined
+
+// Rate limits stay in the pipeline but are raised so the load is never refused (issue 6, "Benchmark").
+const RAISED_LIMITS = { rateLimit: { default: '1000000000/minute', anonymous: '1000000000/minute', predict: '1000000000/minute' } }
+const OVERLAYS: Record<'portcullis' | 'unbatched' | 'cached', Record<string, unknown>> = {
+  portcullis: { ...RAISED_LIMITS, cache: { enabled: false } },
+  unbatched: { ...RAISED_LIMITS, cache: { enabled: false }, inference: { batching: { enabled: false } } },
+  cached: { ...RAISED_LIMITS },
+}
+
+async function load(server: ServerProcess, workload: Workload, model: BenchModel, connections: number, extra: Partial<LoadSpec> = {}): Promise<LoadResult> {
+  const spec: LoadSpec = {
+    url: server.url,
+    connections,
+    path: `/api/v1/models/${model.name}/predict`,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${workload.token}` },
+    bodies: [model.body],
+    warmupSeconds,
+    durationSeconds,
+    ...extra,
+  }
+  const cpuBefore = server.cpuMicros()
+  // The spec goes through a file: the soak's bodies would overflow a command line.
+  const specPath = join(workDir, 'load-spec.json')
+  writeFileSync(specPath, JSON.stringify(spec))
+  const out = await runPinned(LOAD_CORE, [process.execPath, '--import', 'tsx', 'bench/load.ts', specPath])
+  const result = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as LoadResult
+  // The warm-up's requests are not counted, so scale the CPU time to the measured share.
+  const share = result.seconds / (result.seconds + spec.warmupSeconds)
+  return { ...result, serverCpuMicrosPerRequest: ((server.cpuMicros() - cpuBefore) * share) / result.requests }
+}
+
+async function measure(server: ServerProcess, kind: ServerKind, workload: Workload, models: BenchModel[], cells: Cell[]): Promise<void> {
+  for (const model of models) {
+    for (const connections of connectionCounts) {
+      const result = await load(server, workload, model, connections)
+      cells.push({ model: model.name, connections, server: kind, result })
+      console.error(`  ${model.name.padEnd(4)} c=${String(connections).padStart(2)} ${SERVERS[kind].padEnd(52)} ${Math.round(result.requestsPerSecond).toString().padStart(6)} req/s  p50 ${result.p50Micros} µs  p99 ${result.p99Micros} µs  server CPU ${Math.round(result.serverCpuMicrosPerRequest ?? NaN)} µs/req${result.non2xx + result.errors > 0 ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : ''}`)
+    }
+  }
+}
+
+async function soak(workload: Workload): Promise<SoakResult> {
+  const server = await startPortcullis({ name: 'soak', modelsDir: workload.modelsDir, secret: workload.secret, overlay: RAISED_LIMITS, workDir, core: SERVER_CORE })
+  try {
+    // 50,000 distinct inputs against a 10,000-entry cache: the cache fills, then keeps evicting.
+    const bodies = irisBodies(50_000)
+    const first = await load(server, workload, workload.models.iris, 16, { bodies, warmupSeconds: 0, amount: SOAK_FIRST })
+    const rssAfterFirstBytes = server.rssBytes()
+    const rest = await load(server, workload, workload.models.iris, 16, { bodies, warmupSeconds: 0, amount: soakRequests - SOAK_FIRST })
+    return {
+      requests: first.requests + rest.requests,
+      firstRequests: first.requests,
+      rssAfterFirstBytes,
+      rssAfterAllBytes: server.rssBytes(),
+      non2xx: first.non2xx + rest.non2xx,
+      errors: first.errors + rest.errors,
+    }
+  } finally {
+    await server.stop()
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now()
+  try {
+    compileServers()
+    const workload = await buildWorkload(workDir)
+    const models = [workload.models.iris, workload.models.mlp]
+    const pinned = pinning(0).length > 0 && twoCores
+    console.error(`Portcullis bench: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${mebibytes(totalmem())}, node ${process.version}`)
+    console.error(pinned ? 'servers pinned to core 0, load generator (autocannon) to core 1 (taskset)' : 'taskset unavailable or one core: processes are not pinned')
+    console.error(`each cell: ${warmupSeconds} s warm-up, ${durationSeconds} s measured; connections ${connectionCounts.join(', ')}`)
+    console.error(`Portcullis: APP_ENV=production, --workers 1, full default pipeline; rate limits raised (not disabled) by a CONFIG_PATH overlay: ${JSON.stringify(RAISED_LIMITS.rateLimit)}`)
+    const cells: Cell[] = []
+    const peaks: Record<string, number> = {}
+    const runBaseline = async (kind: 'baseline' | 'noauth'): Promise<void> => {
+      for (const model of models) {
+        const server = await startBaseline({ name: `${kind}-${model.name}`, modelFile: model.file, labels: model.labels, auth: kind === 'baseline', secret: workload.secret, core: SERVER_CORE })
+        try {
+          await measure(server, kind, workload, [model], cells)
+        } finally {
+          peaks[`${SERVERS[kind]} (${model.name})`] = server.peakRssBytes()
+          await server.stop()
+        }
+      }
+    }
+    const runPortcullis = async (kind: 'portcullis' | 'unbatched' | 'cached'): Promise<void> => {
+      const server = await startPortcullis({ name: kind, modelsDir: workload.modelsDir, secret: workload.secret, overlay: OVERLAYS[kind], workDir, core: SERVER_CORE })
+      try {
+        await measure(server, kind, workload, models, cells)
+      } finally {
+        peaks[`${SERVERS[kind]} (both models)`] = server.peakRssBytes()
+        await server.stop()
+      }
+    }
+    await runBaseline('baseline')
+    await runBaseline('noauth')
+    await runPortcullis('portcullis')
+    await runPortcullis('unbatched')
+    await runPortcullis('cached')
+    const soakResult = values['no-soak'] ? undefined : await soak(workload)
+    const order: ServerKind[] = ['baseline', 'noauth', 'portcullis', 'unbatched', 'cached']
+    cells.sort((a, b) => a.model.localeCompare(b.model) || a.connections - b.connections || order.indexOf(a.server) - order.indexOf(b.server))
+    const report = [
+      '### Results',
+      '',
+      resultTable(cells),
+      '',
+      '### Ratios',
+      '',
+      ratioTable(cells),
+      '',
+      '### Peak RSS (VmHWM)',
+      '',
+      ...Object.entries(peaks).map(([name, bytes]) => `- ${name}: ${mebibytes(bytes)}`),
+      '',
+      '### Leak check',
+      '',
+      soakResult === undefined
+        ? 'not run (--no-soak)'
+        : `Portcullis, default config (cache on, 50,000 distinct Iris inputs), 16 connections: RSS ${mebibytes(soakResult.rssAfterFirstBytes)} after ${soakResult.firstRequests} requests, ${mebibytes(soakResult.rssAfterAllBytes)} after ${soakResult.requests} (${((soakResult.rssAfterAllBytes / soakResult.rssAfterFirstBytes - 1) * 100).toFixed(1)} %), ${soakResult.non2xx + soakResult.errors} failed`,
+      '',
+      '### Targets (issue 6)',
+      '',
+      verdictTable(verdicts(cells, soakResult)),
+      '',
+      `Run took ${Math.round((Date.now() - started) / 1000)} s.`,
+    ].join('\n')
+    console.log(report)
+    mkdirSync('bench-output', { recursive: true })
+    writeFileSync(join('bench-output', 'results.md'), `${report}\n`)
+    writeFileSync(join('bench-output', 'results.json'), `${JSON.stringify({ cells, peaks, soak: soakResult }, null, 2)}\n`)
+  } finally {
+    rmSync(workDir, { recursive: true, force: true })
+  }
+}
+
+await main()

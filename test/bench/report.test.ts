@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { LoadResult } from '../../bench/load.js'
+import { verdicts, type Cell, type ServerKind } from '../../bench/report.js'
+
+function cell(model: string, connections: number, server: ServerKind, requestsPerSecond: number, p99Micros: number, cpu: number): Cell {
+  const result: LoadResult = { requests: 1000, seconds: 1, requestsPerSecond, p50Micros: 1, p99Micros, non2xx: 0, errors: 0, serverCpuMicrosPerRequest: cpu }
+  return { model, connections, server, result }
+}
+
+describe('bench verdicts', () => {
+  it('checks each target of issue 6 against the measured ratios', () => {
+    const cells = [
+      cell('iris', 16, 'baseline', 10_000, 100, 40),
+      cell('iris', 16, 'noauth', 20_000, 100, 20),
+      cell('iris', 16, 'portcullis', 9_000, 100, 50),
+      cell('iris', 64, 'baseline', 10_000, 1000, 40),
+      cell('iris', 64, 'portcullis', 10_000, 1600, 40),
+      cell('mlp', 16, 'baseline', 5_000, 100, 200),
+      cell('mlp', 16, 'cached', 10_000, 100, 100),
+      cell('mlp', 64, 'baseline', 5_000, 100, 200),
+      cell('mlp', 64, 'portcullis', 9_000, 100, 110),
+    ]
+    const list = verdicts(cells, { requests: 1_000_000, firstRequests: 10_000, rssAfterFirstBytes: 100, rssAfterAllBytes: 111, non2xx: 0, errors: 0 })
+    assert.deepEqual(list.map((verdict) => verdict.met), [true, false, false, true, false, false])
+    assert.deepEqual(list.map((verdict) => verdict.measured), ['0.90', '0.45', '1.60', '2.00', '1.80', '1.11'])
+    assert.equal(list[0]?.byCpu, '0.80')
+    assert.equal(list[4]?.byCpu, '1.82')
+  })
+
+  it('reports a target it could not measure as not run', () => {
+    const list = verdicts([], undefined)
+    assert.ok(list.every((verdict) => verdict.met === undefined))
+  })
+})

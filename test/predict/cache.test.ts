@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { PredictionCache, estimateEntryBytes } from '../../src/predict/cache.js'
+import type { LoadedVersion } from '../../src/models/loaded-version.js'
+import type { Prediction } from '../../src/predict/prediction.js'
+import { assertEnvelope } from '../helpers/envelope.js'
+import { getJson, postJson, startServer, type TestServer } from '../helpers/server.js'
+
+const SETOSA = [5.1, 3.5, 1.4, 0.2]
+const VIRGINICA = [7.7, 3.0, 6.1, 2.3]
+
+/** A stand-in for a loaded version: the cache reads only its identity fields. */
+function version(model: string, number: string, digest: string): LoadedVersion {
+  return { model, version: number, digest } as LoadedVersion
+}
+
+function answer(rows: number): Prediction {
+  return { model: 'iris', version: '1', predictions: Array.from({ length: rows }, () => 'setosa'), probabilities: Array.from({ length: rows }, () => [1, 0, 0]) }
+}
+
+describe('PredictionCache', () => {
+  it('keys the same rows apart for each loaded version, even with the same file', () => {
+    const cache = new PredictionCache({ maxEntries: 10, maxBytes: 1 << 20 })
+    const first = version('iris', '1', 'a'.repeat(64))
+    const reloaded = version('iris', '1', 'a'.repeat(64))
+    const other = version('iris', '2', 'a'.repeat(64))
+    const keys = new Set([cache.key(first, [SETOSA]), cache.key(reloaded, [SETOSA]), cache.key(other, [SETOSA])])
+    assert.equal(keys.size, 3)
+    assert.equal(cache.key(first, [SETOSA]), cache.key(first, [[...SETOSA]]))
+    assert.notEqual(cache.key(first, [SETOSA]), cache.key(first, [VIRGINICA]))
+  })
+
+  it('counts an answer by what it holds, so bigger answers weigh more', () => {
+    const small = estimateEntryBytes('k', answer(1))
+    const large = estimateEntryBytes('k', answer(100))
+    assert.ok(large > small * 20, `${large} vs ${small}`)
+    assert.ok(estimateEntryBytes('k'.repeat(1000), answer(1)) >= small + 990)
+  })
+
+  it('stays within maxBytes by evicting the least recently used answers', () => {
+    const perEntry = estimateEntryBytes('x'.repeat(60), answer(10))
+    const cache = new PredictionCache({ maxEntries: 1000, maxBytes: perEntry * 20 })
+    for (let i = 0; i < 100; i += 1) cache.set(`${i}`.padStart(60, 'x'), answer(10))
+    assert.ok(cache.bytes <= perEntry * 20)
+    assert.ok(cache.size <= 20 && cache.size > 10)
+    assert.equal(cache.get('99'.padStart(60, 'x'))?.predictions.length, 10)
+    assert.equal(cache.get('0'.padStart(60, 'x')), undefined)
+  })
+
+  it('does not keep an answer larger than a sixteenth of maxBytes', () => {
+    const cache = new PredictionCache({ maxEntries: 1000, maxBytes: 64 * 1024 })
+    cache.set('huge', answer(1000))
+    assert.equal(cache.get('huge'), undefined)
+    assert.equal(cache.size, 0)
+  })
+})
+
+interface PredictBody {
+  predictions: string[]
+  probabilities: number[][]
+}
+
+async function cacheCount(server: TestServer, result: 'hit' | 'miss' | 'bypass'): Promise<number> {
+  const text = await (await getJson(`${server.url}/metrics`, server.token(['admin']))).text()
+  const match = new RegExp(`^portcullis_cache_requests_total\\{result="${result}"\\} (\\d+)`, 'm').exec(text)
+  return Number(match?.[1] ?? NaN)
+}
+
+describe('the prediction cache behind POST /api/v1/models/{name}/predict', () => {
+  let server: TestServer
+  after(() => server.close())
+  before(async () => {
+    server = await startServer({
+      config: { rbac: { roles: { user: ['predict', 'models:read'], admin: ['predict', 'models:read', 'models:admin', 'tokens:admin', 'metrics:read'], analyst: ['predict'], viewer: ['models:read'] } } },
+    })
+  })
+
+  it('answers a repeated request from the cache with the same answer it computed', async () => {
+    const url = `${server.url}/api/v1/models/iris/predict`
+    const token = server.token(['user'])
+    const inputs = { inputs: [VIRGINICA, SETOSA] }
+    const hitsBefore = await cacheCount(server, 'hit')
+    const computed = (await (await postJson(url, inputs, token, { 'Cache-Control': 'no-cache' })).json()) as PredictBody
+    const cached = (await (await postJson(url, inputs, token)).json()) as PredictBody
+    assert.equal(await cacheCount(server, 'hit'), hitsBefore + 1)
+    assert.deepEqual(cached.predictions, computed.predictions)
+    assert.deepEqual(cached.probabilities, computed.probabilities)
+    assert.deepEqual(cached.predictions, ['virginica', 'setosa'])
+  })
+
+  it('bypasses the lookup for Cache-Control: no-cache', async () => {
+    const url = `${server.url}/api/v1/models/iris/predict`
+    const token = server.token(['user'])
+    await postJson(url, { inputs: [[6.0, 3.0, 4.8, 1.8]] }, token)
+    const hits = await cacheCount(server, 'hit')
+    const bypasses = await cacheCount(server, 'bypass')
+    const response = await postJson(url, { inputs: [[6.0, 3.0, 4.8, 1.8]] }, token, { 'Cache-Control': 'no-cache' })
+    assert.equal(response.status, 200)
+    assert.equal(await cacheCount(server, 'hit'), hits)
+    assert.equal(await cacheCount(server, 'bypass'), bypasses + 1)
+  })
+
+  it('refuses a cached answer to a caller without the predict permission', async () => {
+    const url = `${server.url}/api/v1/models/iris/predict`
+    assert.equal((await postJson(url, { inputs: [SETOSA] }, server.token(['user']))).status, 200)
+    const hits = await cacheCount(server, 'hit')
+    await assertEnvelope(await postJson(url, { inputs: [SETOSA] }, server.token(['viewer'])), 403, 'insufficient_scope')
+    assert.equal(await cacheCount(server, 'hit'), hits)
+  })
+
+  it('refuses a cached answer to a caller whose role the model does not allow', async () => {
+    // The demo models allow the roles user and admin; analyst has the predict permission only.
+    const url = `${server.url}/api/v1/models/iris/predict`
+    assert.equal((await postJson(url, { inputs: [SETOSA] }, server.token(['user']))).status, 200)
+    await assertEnvelope(await postJson(url, { inputs: [SETOSA] }, server.token(['analyst'])), 403, 'insufficient_scope')
+  })
+
+  it('refuses a cached answer to a caller without a valid token', async () => {
+    const url = `${server.url}/api/v1/models/iris/predict`
+    assert.equal((await postJson(url, { inputs: [SETOSA] }, server.token(['user']))).status, 200)
+    await assertEnvelope(await postJson(url, { inputs: [SETOSA] }), 401, 'invalid_token')
+    await assertEnvelope(await postJson(url, { inputs: [SETOSA] }, `${server.token(['user'])}x`), 401, 'invalid_token')
+  })
+
+  it('validates before the lookup: an invalid body is refused even after a cached answer', async () => {
+    const url = `${server.url}/api/v1/models/iris/predict`
+    const token = server.token(['user'])
+    assert.equal((await postJson(url, { inputs: [SETOSA] }, token)).status, 200)
+    await assertEnvelope(await postJson(url, { inputs: [SETOSA], extra: 1 }, token), 400, 'invalid_input')
+  })
+})

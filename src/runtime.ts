@@ -51,6 +51,7 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   const server = createServer(app, config)
   const port = await listen(server, config.server.host, config.server.port)
   logger.info('listening', { host: config.server.host, port, env: config.env })
+  if (!config.auth.enabled) logger.warn('authentication is disabled: every request acts as "anonymous" with every role')
   const metricsServer = config.metrics.port === undefined ? undefined : createMetricsServer({ registry: metrics.registry, logger, headersTimeoutMs: config.server.headersTimeoutMs, requestTimeoutMs: config.server.requestTimeoutMs })
   const metricsHost = config.metrics.host ?? config.server.host
   const metricsPort = metricsServer === undefined ? undefined : await listen(metricsServer, metricsHost, config.metrics.port ?? 0).catch((err: unknown) => {

@@ -6,6 +6,7 @@ import { createFailureCounter } from '../security/failure-counter.js'
 import { roleMapFrom } from '../security/rbac.js'
 import type { AppDeps } from './deps.js'
 import { accessLog } from './middleware/access-log.js'
+import { anonymousAccess } from './middleware/anonymous-access.js'
 import { authenticate } from './middleware/authenticate.js'
 import { bodyGuard } from './middleware/body-guard.js'
 import { errorEnvelope } from './middleware/error-envelope.js'
@@ -78,7 +79,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     const failures = parseRate(rates.authFailures)
     app.use(stage('rate_limit', metrics, authThrottle({ rate: failures, counter: createFailureCounter(deps.redis, rates.redisKeyPrefix, failures.durationMs, rates.maxTrackedIdentities), metrics })))
   }
-  app.use(stage('authenticate', metrics, authenticate({
+  app.use(stage('authenticate', metrics, !config.auth.enabled ? anonymousAccess({ roles: Object.keys(config.rbac.roles) }) : authenticate({
     keys: deps.keys,
     revocations: deps.revocations,
     metrics,

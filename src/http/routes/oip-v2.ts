@@ -13,6 +13,7 @@ import type { OutputTensor, TensorPredictor } from '../../predict/tensor-predict
 import type { RoleMap } from '../../security/rbac.js'
 import { assertModelAllows, assertPermission } from '../middleware/authorize.js'
 import type { AppContext, AppMiddleware, AppState } from '../state.js'
+import { authorizeRoute } from './authorize-route.js'
 
 /** What the Open Inference Protocol routes need. */
 export interface OipRouteOptions {
@@ -103,20 +104,11 @@ export function oipRoutes(options: OipRouteOptions): Router<AppState> {
 }
 
 function inferHandler(options: OipRouteOptions) {
-  const { registry, predictor, metrics, roleMap } = options
+  const { predictor, metrics } = options
   const limits = { maxRows: options.maxRows }
   return async function infer(ctx: AppContext, name: string, versionRef: string | undefined): Promise<void> {
-    // authorize → route → validate before the cache or a session is touched (design.md, invariant 1).
-    const route = timeStageSync(metrics, 'authorize', () => {
-      assertPermission(ctx.state.principal, 'predict', roleMap)
-      const model = registry.get(name)
-      if (model === undefined) throw new ApiError('not_found', `model "${name}" not found`)
-      assertModelAllows(ctx.state.principal, model.metadata.roles, name)
-      return registry.route(name, versionRef, ctx.state.principal?.subject)
-    })
+    const route = authorizeRoute(ctx, options, name, versionRef)
     const version = route.primary
-    ctx.state.model = version.model
-    ctx.state.version = version.version
     const body = ctx.state.body ?? missingBody()
     const request = timeStageSync(metrics, 'validate', () => checkInferRequest(version, body, limits))
     const answer = await predictor.infer(version, request, { bypassCache: /no-cache/i.test(ctx.get('Cache-Control')) })

@@ -8,8 +8,8 @@ import type { Predictor } from '../../predict/predictor.js'
 import { mirrorRows, type ShadowMirror } from '../../predict/shadow.js'
 import type { ValidatorCache } from '../../predict/validators.js'
 import type { RoleMap } from '../../security/rbac.js'
-import { assertModelAllows, assertPermission } from '../middleware/authorize.js'
 import type { AppContext, AppState } from '../state.js'
+import { authorizeRoute } from './authorize-route.js'
 
 /** What the predict routes need. */
 export interface PredictRouteOptions {
@@ -40,19 +40,10 @@ export function predictRoutes(options: PredictRouteOptions): Router<AppState> {
 }
 
 function predictHandler(options: PredictRouteOptions) {
-  const { registry, predictor, validators, metrics, roleMap } = options
+  const { predictor, validators, metrics } = options
   return async function predict(ctx: AppContext, name: string, versionRef: string | undefined): Promise<void> {
-    // authorize → resolve → validate, all before the cache or the model is touched (design.md, invariant 1).
-    const route = timeStageSync(metrics, 'authorize', () => {
-      assertPermission(ctx.state.principal, 'predict', roleMap)
-      const model = registry.get(name)
-      if (model === undefined) throw new ApiError('not_found', `model "${name}" not found`)
-      assertModelAllows(ctx.state.principal, model.metadata.roles, name)
-      return registry.route(name, versionRef, ctx.state.principal?.subject)
-    })
+    const route = authorizeRoute(ctx, options, name, versionRef)
     const version = route.primary
-    ctx.state.model = version.model
-    ctx.state.version = version.version
     const rows = timeStageSync(metrics, 'validate', () => {
       assertRowApi(version)
       return validators.for(version)(ctx.state.body ?? missingBody())

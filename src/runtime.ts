@@ -33,8 +33,17 @@ export interface Runtime {
   close(): Promise<void>
 }
 
+/** How startRuntime orders listening and loading. */
+export interface RuntimeOptions {
+  /**
+   * Listen only once every model has been tried. A cluster worker does this: the primary already
+   * holds the port, and a worker that listened early would answer 503 beside ready siblings.
+   */
+  listenAfterLoad?: boolean
+}
+
 /** Builds every part from the config, listens, then loads models (readiness stays 503 until done). */
-export async function startRuntime(config: Readonly<Config>, logger = createLogger({ level: config.logging.level })): Promise<Runtime> {
+export async function startRuntime(config: Readonly<Config>, logger = createLogger({ level: config.logging.level }), options: RuntimeOptions = {}): Promise<Runtime> {
   const metrics = createMetrics()
   const keys = loadVerificationKeys(config)
   const redis = config.rateLimit.redisUrl === undefined ? undefined : new Redis(config.rateLimit.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
@@ -48,17 +57,6 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   const revocations = redis === undefined ? new MemoryRevocationStore(grace) : new RedisRevocationStore(redis, config.rateLimit.redisKeyPrefix, grace)
   const app = createApp({ config, logger, metrics, registry, predictor, tensorPredictor, shadows, keys, revocations, redis })
   app.on('error', (err: Error) => logger.debug('connection error', { error: err.message }))
-  const server = createServer(app, config)
-  const port = await listen(server, config.server.host, config.server.port)
-  logger.info('listening', { host: config.server.host, port, env: config.env })
-  if (!config.auth.enabled) logger.warn('authentication is disabled: every request acts as "anonymous" with every role')
-  const metricsServer = config.metrics.port === undefined ? undefined : createMetricsServer({ registry: metrics.registry, logger, headersTimeoutMs: config.server.headersTimeoutMs, requestTimeoutMs: config.server.requestTimeoutMs })
-  const metricsHost = config.metrics.host ?? config.server.host
-  const metricsPort = metricsServer === undefined ? undefined : await listen(metricsServer, metricsHost, config.metrics.port ?? 0).catch((err: unknown) => {
-    server.close()
-    throw err
-  })
-  if (metricsPort !== undefined) logger.info('metrics listening', { host: metricsHost, port: metricsPort })
   const { pollIntervalMs, stableMs } = config.models
   const watcher = config.models.watch
     ? new RepositoryWatcher({ dir: resolve(config.models.dir), pollIntervalMs, stableMs, logger, onChange: (name, source) => registry.sync(name, source) })
@@ -70,6 +68,21 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   })().catch((err: Error) => {
     logger.error('model repository could not be read', { dir: config.models.dir, reason: err.message })
   }).finally(() => watcher?.start())
+  if (options.listenAfterLoad === true) await modelsLoaded
+  const server = createServer(app, config)
+  const port = await listen(server, config.server.host, config.server.port).catch(async (err: unknown) => {
+    await watcher?.stop()
+    throw err
+  })
+  logger.info('listening', { host: config.server.host, port, env: config.env })
+  if (!config.auth.enabled) logger.warn('authentication is disabled: every request acts as "anonymous" with every role')
+  const metricsServer = config.metrics.port === undefined ? undefined : createMetricsServer({ registry: metrics.registry, logger, headersTimeoutMs: config.server.headersTimeoutMs, requestTimeoutMs: config.server.requestTimeoutMs })
+  const metricsHost = config.metrics.host ?? config.server.host
+  const metricsPort = metricsServer === undefined ? undefined : await listen(metricsServer, metricsHost, config.metrics.port ?? 0).catch((err: unknown) => {
+    server.close()
+    throw err
+  })
+  if (metricsPort !== undefined) logger.info('metrics listening', { host: metricsHost, port: metricsPort })
   return {
     server, port, app, metricsPort, keys, registry, logger, modelsLoaded,
     async close() {

@@ -32,7 +32,7 @@ export async function serveCommand(config: Readonly<Config>, argv: string[]): Pr
     }
     return runPrimary({ workers, logger, shutdownTimeoutMs: config.server.shutdownTimeoutMs, env: sharedSecret(config) })
   }
-  const runtime = await startRuntime(config)
+  const runtime = await startRuntime(config, undefined, { listenAfterLoad: cluster.isWorker })
   const firstProcess = cluster.worker === undefined || cluster.worker.id === 1
   if (firstProcess && config.env === 'development' && config.auth.printDemoTokens) printDemoTokens(config, runtime)
   await waitForSignal()

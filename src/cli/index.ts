@@ -44,6 +44,21 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`portcullis: ${err.message}\n\n${USAGE}`)
       return 2
     }
+    const listenFailure = describeListenFailure(err)
+    if (listenFailure !== undefined) {
+      console.error(`portcullis: ${listenFailure}`)
+      return 1
+    }
     throw err
   }
+}
+
+/** A one-line reason for a listen() that failed on the address, or undefined for other errors. */
+function describeListenFailure(err: unknown): string | undefined {
+  if (!(err instanceof Error) || !('code' in err) || !('syscall' in err) || err.syscall !== 'listen') return undefined
+  const where = 'address' in err && 'port' in err ? `${String(err.address)}:${String(err.port)}` : 'the configured address'
+  if (err.code === 'EADDRINUSE') return `cannot listen on ${where}: the address is already in use (set PORT or server.port)`
+  if (err.code === 'EACCES') return `cannot listen on ${where}: permission denied (ports below 1024 need privileges)`
+  if (err.code === 'EADDRNOTAVAIL') return `cannot listen on ${where}: no such local address (set HOST or server.host)`
+  return undefined
 }

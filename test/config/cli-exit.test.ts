@@ -41,3 +41,25 @@ describe('portcullis serve with a bad config', () => {
     assert.match(result.stderr, /auth\.secret/)
   })
 })
+
+describe('portcullis serve on a port that is taken', () => {
+  it('exits 1 with a one-line reason and no stack trace', async () => {
+    const { createServer } = await import('node:net')
+    const holder = createServer()
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve))
+    const address = holder.address()
+    const port = typeof address === 'object' && address !== null ? address.port : 0
+    try {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+        env: { PATH: process.env.PATH ?? '', APP_ENV: 'test', PORT: String(port), MODELS_DIR: 'test/fixtures' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      })
+      assert.equal(result.status, 1)
+      assert.match(result.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the address is already in use`))
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace')
+    } finally {
+      holder.close()
+    }
+  })
+})

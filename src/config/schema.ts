@@ -141,7 +141,7 @@ const batchingSchema = z.strictObject({
   maxQueueSize: batchingFields.maxQueueSize.default(256),
 })
 
-/** model.yaml `batching`: any of the config's batching keys, for one model. */
+/** model.yaml `batching`: a per-model override of some or all of the config's batching keys. */
 export const batchingOverrideSchema = z.strictObject(batchingFields).partial()
 
 const inferenceSchema = z.strictObject({

@@ -3,6 +3,10 @@
  * (issue 6). Servers run pinned to core 0 and the load generator to core 1 when taskset exists.
  *
  *   npm run bench -- [--duration 6] [--warmup 2] [--connections 1,16,64] [--soak-requests 1000000] [--no-soak]
+ *                    [--models iris,mlp] [--servers baseline,noauth,portcullis,unbatched,cached]
+ *
+ * --models and --servers run a subset, for quick comparisons while tuning; targets whose cells
+ * were not measured are reported as not measured.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -20,12 +24,16 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '1,16,64' },
     'soak-requests': { type: 'string', default: '1000000' },
     'no-soak': { type: 'boolean', default: false },
+    models: { type: 'string', default: 'iris,mlp' },
+    servers: { type: 'string', default: 'baseline,noauth,portcullis,unbatched,cached' },
   },
 })
 const durationSeconds = Number(values.duration)
 const warmupSeconds = Number(values.warmup)
 const connectionCounts = values.connections.split(',').map(Number)
 const soakRequests = Number(values['soak-requests'])
+const selectedModels = new Set(values.models.split(','))
+const selectedServers = new Set(values.servers.split(','))
 const SOAK_FIRST = 10_000
 const workDir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'))
 const twoCores = cpus().length >= 2
@@ -98,7 +106,7 @@ async function main(): Promise<void> {
   try {
     compileServers()
     const workload = await buildWorkload(workDir)
-    const models = [workload.models.iris, workload.models.mlp]
+    const models = [workload.models.iris, workload.models.mlp].filter((model) => selectedModels.has(model.name))
     const pinned = pinning(0).length > 0 && twoCores
     console.error(`Portcullis bench: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${mebibytes(totalmem())}, node ${process.version}`)
     console.error(pinned ? 'servers pinned to core 0, load generator (autocannon) to core 1 (taskset)' : 'taskset unavailable or one core: processes are not pinned')
@@ -107,6 +115,7 @@ async function main(): Promise<void> {
     const cells: Cell[] = []
     const peaks: Record<string, number> = {}
     const runBaseline = async (kind: 'baseline' | 'noauth'): Promise<void> => {
+      if (!selectedServers.has(kind)) return
       for (const model of models) {
         const server = await startBaseline({ name: `${kind}-${model.name}`, modelFile: model.file, labels: model.labels, auth: kind === 'baseline', secret: workload.secret, core: SERVER_CORE })
         try {
@@ -118,6 +127,7 @@ async function main(): Promise<void> {
       }
     }
     const runPortcullis = async (kind: 'portcullis' | 'unbatched' | 'cached'): Promise<void> => {
+      if (!selectedServers.has(kind)) return
       const server = await startPortcullis({ name: kind, modelsDir: workload.modelsDir, secret: workload.secret, overlay: OVERLAYS[kind], workDir, core: SERVER_CORE })
       try {
         await measure(server, kind, workload, models, cells)

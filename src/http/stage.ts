@@ -8,14 +8,14 @@ import type { AppContext, AppMiddleware } from './state.js'
  * entry until it calls next(), returns or throws (style.md, "Request flow").
  */
 export function stage(name: StageName, metrics: Metrics, middleware: AppMiddleware): AppMiddleware {
-  const child = metrics.stageDuration.labels(name)
+  const series = metrics.stageDuration.labels(name)
   const timed = async (ctx: AppContext, next: Next): Promise<void> => {
-    const end = child.startTimer()
+    const started = performance.now()
     let open = true
     const stop = (): void => {
       if (open) {
         open = false
-        end()
+        series.observe((performance.now() - started) / 1000)
       }
     }
     try {

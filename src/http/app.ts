@@ -1,4 +1,4 @@
-import Koa from 'koa'
+import Koa, { type Next } from 'koa'
 import Router from '@koa/router'
 import { ApiError } from '../errors/api-error.js'
 import { ValidatorCache } from '../predict/validators.js'
@@ -69,12 +69,13 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   if (config.server.cors.origins.length > 0) app.use(cors(config.server.cors))
   app.use(inFlightLimit({ maxInFlight: config.server.maxInFlight }))
   app.use(stage('body_guard', metrics, bodyGuard({ maxBodyBytes: limits.maxBodyBytes, maxDepth: limits.maxJsonDepth, maxArrayLength: limits.maxArrayLength })))
+  const mayBePublic = pathGate(publicRoutes)
   if (config.rateLimit.enabled) {
     // Public routes and requests without credentials count per address; the rest per subject below.
-    const isPublic = (path: string, method: string): boolean => publicRoutes.match(path, method).route
-    app.use(stage('rate_limit', metrics, rateLimit({ name: 'anonymous', rate: parseRate(rates.anonymous), identify: (ctx) => (isPublic(ctx.path, ctx.method) || ctx.get('Authorization') === '' ? ctx.ip : false), metrics, store })))
+    const isPublic = (path: string, method: string): boolean => mayBePublic(path) && publicRoutes.match(path, method).route
+    app.use(stage('rate_limit', metrics, rateLimit({ name: 'anonymous', rate: parseRate(rates.anonymous), identify: (ctx) => (ctx.get('Authorization') === '' || isPublic(ctx.path, ctx.method) ? ctx.ip : false), metrics, store })))
   }
-  useRouter(app, publicRoutes)
+  useRouter(app, publicRoutes, mayBePublic)
   if (config.rateLimit.enabled) {
     const failures = parseRate(rates.authFailures)
     app.use(stage('rate_limit', metrics, authThrottle({ rate: failures, counter: createFailureCounter(deps.redis, rates.redisKeyPrefix, failures.durationMs, rates.maxTrackedIdentities), metrics })))
@@ -102,14 +103,43 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   return app
 }
 
-/** Mounts a router with 405/501 turned into envelope errors. */
-function useRouter(app: Koa<AppState>, router: Router<AppState>): void {
-  app.use(router.routes())
-  app.use(router.allowedMethods({
+/** Mounts a router with 405/501 turned into envelope errors; `gate` lets paths it refuses skip the router. */
+function useRouter(app: Koa<AppState>, router: Router<AppState>, gate?: (path: string) => boolean): void {
+  const routes = router.routes()
+  const allowedMethods = router.allowedMethods({
     throw: true,
     methodNotAllowed: () => new ApiError('method_not_allowed', 'method not allowed on this route'),
     notImplemented: () => new ApiError('not_implemented', 'method not implemented'),
-  }))
+  })
+  if (gate === undefined) {
+    app.use(routes)
+    app.use(allowedMethods)
+    return
+  }
+  app.use(skipUnless(gate, routes))
+  app.use(skipUnless(gate, allowedMethods))
+}
+
+/** A middleware that runs only for paths `gate` admits; every other request goes straight on. */
+function skipUnless<C extends { path: string }, R>(gate: (path: string) => boolean, middleware: (ctx: C, next: Next) => R): (ctx: C, next: Next) => R | Promise<void> {
+  const gated = (ctx: C, next: Next): R | Promise<void> => (gate(ctx.path) ? middleware(ctx, next) : next())
+  // @koa/router marks its dispatcher with the router; the mark stays, for whatever lists an app's routes.
+  return 'router' in middleware ? Object.assign(gated, { router: middleware.router }) : gated
+}
+
+/**
+ * A cheap pre-check for a router: false when a path's first segment starts none of the router's
+ * routes, so a prediction need not be matched against the public routes first. A router with a
+ * route whose first segment is a parameter or a pattern gets a gate that lets every path through.
+ */
+export function pathGate(router: Router<AppState>): (path: string) => boolean {
+  const segments = new Set<string>()
+  for (const layer of router.stack) {
+    const first = typeof layer.path === 'string' ? layer.path.split('/')[1] : undefined
+    if (first === undefined || first === '' || /[:*(){}]/.test(first)) return () => true
+    segments.add(first)
+  }
+  return (path) => segments.has(path.split('/', 2)[1] ?? '')
 }
 
 /** One router for all API routes, so allowedMethods sees every method a path has. */

@@ -8,14 +8,15 @@ export interface JsonLimits {
 export type JsonFault = { kind: 'depth' | 'array_length' | 'forbidden_key'; message: string }
 
 /**
- * Measures nesting depth on the raw text, before JSON.parse allocates anything, so a deeply
- * nested body cannot cost more than one pass over its bytes.
+ * Measures nesting depth on the raw UTF-8 bytes, before anything is decoded or parsed, so a deeply
+ * nested body cannot cost more than one pass over its bytes. Bytes rather than a decoded string:
+ * the structural characters are ASCII, and no byte of a multi-byte UTF-8 sequence is below 0x80.
  */
-export function measureDepth(text: string, maxDepth: number): JsonFault | undefined {
+export function measureDepth(bytes: Uint8Array, maxDepth: number): JsonFault | undefined {
   let depth = 0
   let inString = false
-  for (let i = 0; i < text.length; i += 1) {
-    const code = text.charCodeAt(i)
+  for (let i = 0; i < bytes.length; i += 1) {
+    const code = bytes[i]
     if (inString) {
       if (code === 92) i += 1 // backslash: skip the escaped character
       else if (code === 34) inString = false

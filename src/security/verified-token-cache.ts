@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import type { Principal } from './principal.js'
 
@@ -52,8 +52,9 @@ export class VerifiedTokenCache {
   }
 }
 
+// One-shot hash: no Hash object per request.
 function digest(token: string): string {
-  return createHash('sha256').update(token).digest('base64')
+  return hash('sha256', token, 'base64')
 }
 
 // Many requests share one cached principal, so none of them may change it.

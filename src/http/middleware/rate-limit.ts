@@ -63,6 +63,8 @@ export function rateLimit(options: RateLimitOptions): AppMiddleware {
   const limitedCounter = options.metrics.rateLimited.labels(options.name)
   const windowSeconds = options.rate.durationMs / 1000
   return async function rateLimit(ctx, next) {
+    // An exempt request skips the limiter and its headers altogether.
+    if (options.identify(ctx) === false) return next()
     let limited: unknown
     try {
       await limiter(ctx, async () => {

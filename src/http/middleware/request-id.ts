@@ -6,10 +6,10 @@ const CLIENT_ID = /^[A-Za-z0-9\-_.=]{1,128}$/
 
 /** Accepts the client's X-Request-ID when it is safe to echo, else makes one; sets the response header. */
 export function requestId(): AppMiddleware {
-  return async function requestId(ctx, next) {
+  return function requestId(ctx, next) {
     const offered = ctx.get('X-Request-ID')
     ctx.state.requestId = CLIENT_ID.test(offered) ? offered : randomUUID()
     ctx.set('X-Request-ID', ctx.state.requestId)
-    await next()
+    return next()
   }
 }

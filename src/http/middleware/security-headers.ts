@@ -15,9 +15,9 @@ export interface SecurityHeadersOptions {
  */
 export function securityHeaders({ hsts }: SecurityHeadersOptions): AppMiddleware {
   const headers = { ...computeHelmetHeaders(hsts), 'Cache-Control': 'no-store' }
-  return async function securityHeaders(ctx, next) {
+  return function securityHeaders(ctx, next) {
     ctx.set(headers)
-    await next()
+    return next()
   }
 }
 

@@ -36,9 +36,9 @@ const SERVER_VERSION = readServerVersion()
  * protocol's `{"error": "..."}` (contract.md, "Status codes and the error envelope").
  */
 export function oipProtocol(): AppMiddleware {
-  return async function oipProtocol(ctx, next) {
+  return function oipProtocol(ctx, next) {
     if (ctx.path === '/v2' || ctx.path.startsWith('/v2/')) ctx.state.protocol = 'oip'
-    await next()
+    return next()
   }
 }
 

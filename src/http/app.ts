@@ -139,7 +139,10 @@ export function pathGate(router: Router<AppState>): (path: string) => boolean {
     if (first === undefined || first === '' || /[:*(){}]/.test(first)) return () => true
     segments.add(first)
   }
-  return (path) => segments.has(path.split('/', 2)[1] ?? '')
+  return (path) => {
+    const end = path.indexOf('/', 1)
+    return segments.has(path.slice(1, end === -1 ? undefined : end))
+  }
 }
 
 /** One router for all API routes, so allowedMethods sees every method a path has. */

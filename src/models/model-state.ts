@@ -73,6 +73,17 @@ export function servingVersion(model: ModelState, ref: string): LoadedVersion | 
  * a canary of version 2 must not send everyone to 3 because it is the newest.
  */
 export function defaultVersion(model: ModelState): string | undefined {
+  if (defaults.has(model)) return defaults.get(model)
+  const version = pickDefaultVersion(model)
+  defaults.set(model, version)
+  return version
+}
+
+// The registry replaces a ModelState on every change and never alters one, so each object's
+// default is worked out once rather than on every request.
+const defaults = new WeakMap<ModelState, string | undefined>()
+
+function pickDefaultVersion(model: ModelState): string | undefined {
   const { aliases, canary, shadow, defaultVersion: configured } = model.metadata
   if (configured !== undefined) return resolveAlias(aliases, configured)
   const trial = new Set([canary?.version, shadow?.version].filter((ref) => ref !== undefined).map((ref) => resolveAlias(aliases, ref)))

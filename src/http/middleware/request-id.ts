@@ -9,7 +9,7 @@ export function requestId(): AppMiddleware {
   return function requestId(ctx, next) {
     const offered = ctx.get('X-Request-ID')
     ctx.state.requestId = CLIENT_ID.test(offered) ? offered : randomUUID()
-    ctx.set('X-Request-ID', ctx.state.requestId)
+    ctx.res.setHeader('X-Request-ID', ctx.state.requestId)
     return next()
   }
 }

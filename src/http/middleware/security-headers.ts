@@ -14,9 +14,10 @@ export interface SecurityHeadersOptions {
  * and styles from this origin only: no inline script runs, and Swagger UI is served locally.
  */
 export function securityHeaders({ hsts }: SecurityHeadersOptions): AppMiddleware {
-  const headers = { ...computeHelmetHeaders(hsts), 'Cache-Control': 'no-store' }
+  const headers = Object.entries({ ...computeHelmetHeaders(hsts), 'Cache-Control': 'no-store' })
   return function securityHeaders(ctx, next) {
-    ctx.set(headers)
+    // Straight onto the response: Koa's ctx.set(object) copies every entry twice on each call.
+    for (const [name, value] of headers) ctx.res.setHeader(name, value)
     return next()
   }
 }

@@ -1,6 +1,7 @@
 import ort from 'onnxruntime-node'
 import type { LoadedVersion } from '../models/loaded-version.js'
 import type { Metrics } from '../observability/metrics.js'
+import { endOfTurn } from './end-of-turn.js'
 import { timeStage } from '../observability/stage-timer.js'
 import { MicroBatcher, type BatcherOptions } from './batcher.js'
 import type { PredictionCache } from './cache.js'
@@ -40,6 +41,7 @@ export class Predictor {
         this.metrics.cacheRequests.labels(hit === undefined ? 'miss' : 'hit').inc()
         if (hit !== undefined) {
           this.#count(version, hit)
+          await endOfTurn()
           return hit
         }
       }

@@ -4,6 +4,7 @@ import type { LoadedVersion } from '../models/loaded-version.js'
 import { oipDatatype } from '../models/tensor-io.js'
 import type { Metrics } from '../observability/metrics.js'
 import { timeStage } from '../observability/stage-timer.js'
+import { endOfTurn } from './end-of-turn.js'
 import type { CheckedTensor, TensorRequest, TensorValue } from './tensor-input.js'
 
 /** One output tensor of an answer, as the Open Inference Protocol sends it. */
@@ -68,7 +69,10 @@ export class TensorPredictor {
       } else {
         const hit = await timeStage(this.metrics, 'cache_lookup', () => cache.get(key))
         this.metrics.cacheRequests.labels(hit === undefined ? 'miss' : 'hit').inc()
-        if (hit !== undefined) return hit
+        if (hit !== undefined) {
+          await endOfTurn()
+          return hit
+        }
       }
     }
     const answer = options.shadow === true ? await this.#run(version, request) : await timeStage(this.metrics, 'inference', () => this.#run(version, request))

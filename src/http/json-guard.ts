@@ -42,7 +42,10 @@ export function inspectParsed(value: unknown, limits: JsonLimits): JsonFault | u
     const item = stack.pop()
     if (Array.isArray(item)) {
       if (item.length > limits.maxArrayLength) return { kind: 'array_length', message: `JSON array longer than ${limits.maxArrayLength} items` }
-      for (const child of item) if (typeof child === 'object' && child !== null) stack.push(child)
+      for (let index = 0; index < item.length; index += 1) {
+        const child: unknown = item[index]
+        if (typeof child === 'object' && child !== null) stack.push(child)
+      }
     } else if (typeof item === 'object' && item !== null) {
       for (const key of Object.keys(item)) {
         if (FORBIDDEN_KEYS.has(key)) return { kind: 'forbidden_key', message: `JSON key ${JSON.stringify(key)} is not allowed` }

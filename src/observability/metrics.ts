@@ -1,6 +1,7 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import { STAGES } from '../http/stage-names.js'
 import { AUTH_FAILURE_REASONS } from '../security/jwt.js'
+import { FastCounter } from './fast-counter.js'
 import { FastHistogram } from './fast-histogram.js'
 
 /** The values of `portcullis_cache_requests_total{result}`. */
@@ -12,20 +13,20 @@ export type CacheResult = (typeof CACHE_RESULTS)[number]
 /** Every metric of the service, on one registry (design.md, "Parts"). */
 export interface Metrics {
   registry: Registry
-  httpRequests: Counter<'method' | 'route' | 'status'>
+  httpRequests: FastCounter<'method' | 'route' | 'status'>
   httpDuration: FastHistogram<'method' | 'route'>
   stageDuration: FastHistogram<'stage'>
-  authFailures: Counter<'reason'>
-  rateLimited: Counter<'limit'>
-  errors: Counter<'code'>
-  cacheRequests: Counter<'result'>
+  authFailures: FastCounter<'reason'>
+  rateLimited: FastCounter<'limit'>
+  errors: FastCounter<'code'>
+  cacheRequests: FastCounter<'result'>
   inferenceDuration: FastHistogram<'model' | 'version'>
   batchSize: FastHistogram<'model'>
   modelLoaded: Gauge<'model' | 'version'>
-  modelLoadFailures: Counter<'model'>
-  predictions: Counter<'model' | 'version' | 'label'>
+  modelLoadFailures: FastCounter<'model'>
+  predictions: FastCounter<'model' | 'version' | 'label'>
   predictionConfidence: FastHistogram<'model'>
-  shadowAgreement: Counter<'model' | 'result'>
+  shadowAgreement: FastCounter<'model' | 'result'>
 }
 
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
@@ -39,20 +40,20 @@ export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
   const registers = [registry]
   const metrics: Metrics = {
     registry,
-    httpRequests: new Counter({ name: 'portcullis_http_requests_total', help: 'HTTP requests by method, route template and status', labelNames: ['method', 'route', 'status'] as const, registers }),
+    httpRequests: new FastCounter({ name: 'portcullis_http_requests_total', help: 'HTTP requests by method, route template and status', labelNames: ['method', 'route', 'status'] as const, registers }),
     httpDuration: new FastHistogram({ name: 'portcullis_http_request_duration_seconds', help: 'HTTP request latency by method and route template', labelNames: ['method', 'route'] as const, buckets: LATENCY_BUCKETS, registers }),
     stageDuration: new FastHistogram({ name: 'portcullis_stage_duration_seconds', help: 'Time spent in each pipeline stage, excluding the stages after it', labelNames: ['stage'] as const, buckets: LATENCY_BUCKETS, registers }),
-    authFailures: new Counter({ name: 'portcullis_auth_failures_total', help: 'Rejected authentications by fixed reason code', labelNames: ['reason'] as const, registers }),
-    rateLimited: new Counter({ name: 'portcullis_rate_limited_total', help: 'Requests refused by a rate limit, by limit name', labelNames: ['limit'] as const, registers }),
-    errors: new Counter({ name: 'portcullis_errors_total', help: 'Error responses by error code', labelNames: ['code'] as const, registers }),
-    cacheRequests: new Counter({ name: 'portcullis_cache_requests_total', help: 'Prediction cache lookups: hit, miss, or bypass (Cache-Control: no-cache)', labelNames: ['result'] as const, registers }),
+    authFailures: new FastCounter({ name: 'portcullis_auth_failures_total', help: 'Rejected authentications by fixed reason code', labelNames: ['reason'] as const, registers }),
+    rateLimited: new FastCounter({ name: 'portcullis_rate_limited_total', help: 'Requests refused by a rate limit, by limit name', labelNames: ['limit'] as const, registers }),
+    errors: new FastCounter({ name: 'portcullis_errors_total', help: 'Error responses by error code', labelNames: ['code'] as const, registers }),
+    cacheRequests: new FastCounter({ name: 'portcullis_cache_requests_total', help: 'Prediction cache lookups: hit, miss, or bypass (Cache-Control: no-cache)', labelNames: ['result'] as const, registers }),
     inferenceDuration: new FastHistogram({ name: 'portcullis_inference_duration_seconds', help: 'ONNX session run time by model and version', labelNames: ['model', 'version'] as const, buckets: LATENCY_BUCKETS, registers }),
     batchSize: new FastHistogram({ name: 'portcullis_batch_size', help: 'Rows per ONNX session run', labelNames: ['model'] as const, buckets: BATCH_BUCKETS, registers }),
     modelLoaded: new Gauge({ name: 'portcullis_model_loaded', help: '1 when a model version is loaded and ready', labelNames: ['model', 'version'] as const, registers }),
-    modelLoadFailures: new Counter({ name: 'portcullis_model_load_failures_total', help: 'Failed model version loads', labelNames: ['model'] as const, registers }),
-    predictions: new Counter({ name: 'portcullis_predictions_total', help: 'Predicted rows by model, version and label (labels from the model\'s own set only)', labelNames: ['model', 'version', 'label'] as const, registers }),
+    modelLoadFailures: new FastCounter({ name: 'portcullis_model_load_failures_total', help: 'Failed model version loads', labelNames: ['model'] as const, registers }),
+    predictions: new FastCounter({ name: 'portcullis_predictions_total', help: 'Predicted rows by model, version and label (labels from the model\'s own set only)', labelNames: ['model', 'version', 'label'] as const, registers }),
     predictionConfidence: new FastHistogram({ name: 'portcullis_prediction_confidence', help: 'Top-class probability per predicted row', labelNames: ['model'] as const, buckets: CONFIDENCE_BUCKETS, registers }),
-    shadowAgreement: new Counter({ name: 'portcullis_shadow_agreement_total', help: 'Shadow answers compared with the primary: agree, disagree, error, or dropped (shadow queue full)', labelNames: ['model', 'result'] as const, registers }),
+    shadowAgreement: new FastCounter({ name: 'portcullis_shadow_agreement_total', help: 'Shadow answers compared with the primary: agree, disagree, error, or dropped (shadow queue full)', labelNames: ['model', 'result'] as const, registers }),
   }
   preallocate(metrics)
   return metrics

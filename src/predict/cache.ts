@@ -34,14 +34,16 @@ export class PredictionCache {
   }
 
   /**
-   * The key of one request's validated rows: the exact float64 bytes of every value, one byte
-   * per character (a tenth of the cost of JSON.stringify for a 256-value row, and exact).
+   * The key of one request's validated rows: the bytes of the tensor the session will receive,
+   * float64 for a float64 input and float32 otherwise (as Predictor builds it), one byte per
+   * character. Exact, since values that round to the same float32 are the same input to a float32
+   * model, and a tenth of the cost of JSON.stringify for a 256-value row.
    */
   key(version: LoadedVersion, rows: readonly (readonly number[])[]): string {
     const width = rows[0]?.length ?? 0
-    const values = new Float64Array(rows.length * width)
+    const values = version.inputs[0]?.dtype === 'float64' ? new Float64Array(rows.length * width) : new Float32Array(rows.length * width)
     rows.forEach((row, index) => values.set(row, index * width))
-    const input = Buffer.from(values.buffer).toString('latin1')
+    const input = Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('latin1')
     return `${version.model}\u0000${version.version}\u0000${version.digest.slice(0, 16)}\u0000${this.#serial(version)}\u0000${rows.length}\u0000${input}`
   }
 

@@ -2,7 +2,7 @@ import ort from 'onnxruntime-node'
 import type { LoadedVersion } from '../models/loaded-version.js'
 import type { Metrics } from '../observability/metrics.js'
 import { endOfTurn } from './end-of-turn.js'
-import { timeStage } from '../observability/stage-timer.js'
+import { timeStage, timeStageSync } from '../observability/stage-timer.js'
 import { MicroBatcher, type BatcherOptions } from './batcher.js'
 import type { PredictionCache } from './cache.js'
 import type { FeatureRows } from './input-schema.js'
@@ -37,7 +37,7 @@ export class Predictor {
       if (options.bypassCache === true) {
         this.metrics.cacheRequests.labels('bypass').inc()
       } else {
-        const hit = await timeStage(this.metrics, 'cache_lookup', () => this.cache?.get(key))
+        const hit = timeStageSync(this.metrics, 'cache_lookup', () => this.cache?.get(key))
         this.metrics.cacheRequests.labels(hit === undefined ? 'miss' : 'hit').inc()
         if (hit !== undefined) {
           this.#count(version, hit)
@@ -52,7 +52,7 @@ export class Predictor {
       ? await timeStage(this.metrics, 'inference', () => this.#run(version, rows))
       : await batcher.submit(rows)
     if (this.cache !== undefined && key !== undefined) {
-      await timeStage(this.metrics, 'cache_store', () => this.cache?.set(key, prediction))
+      timeStageSync(this.metrics, 'cache_store', () => this.cache?.set(key, prediction))
     }
     this.#count(version, prediction)
     return prediction

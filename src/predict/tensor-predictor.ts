@@ -3,7 +3,7 @@ import ort from 'onnxruntime-node'
 import type { LoadedVersion } from '../models/loaded-version.js'
 import { oipDatatype } from '../models/tensor-io.js'
 import type { Metrics } from '../observability/metrics.js'
-import { timeStage } from '../observability/stage-timer.js'
+import { timeStage, timeStageSync } from '../observability/stage-timer.js'
 import { endOfTurn } from './end-of-turn.js'
 import type { CheckedTensor, TensorRequest, TensorValue } from './tensor-input.js'
 
@@ -67,7 +67,7 @@ export class TensorPredictor {
       if (options.bypassCache === true) {
         this.metrics.cacheRequests.labels('bypass').inc()
       } else {
-        const hit = await timeStage(this.metrics, 'cache_lookup', () => cache.get(key))
+        const hit = timeStageSync(this.metrics, 'cache_lookup', () => cache.get(key))
         this.metrics.cacheRequests.labels(hit === undefined ? 'miss' : 'hit').inc()
         if (hit !== undefined) {
           await endOfTurn()
@@ -76,7 +76,7 @@ export class TensorPredictor {
       }
     }
     const answer = options.shadow === true ? await this.#run(version, request) : await timeStage(this.metrics, 'inference', () => this.#run(version, request))
-    if (cache !== undefined) await timeStage(this.metrics, 'cache_store', () => cache.set(key, answer))
+    if (cache !== undefined) timeStageSync(this.metrics, 'cache_store', () => cache.set(key, answer))
     return answer
   }
 

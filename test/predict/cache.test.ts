@@ -9,9 +9,9 @@ import { getJson, postJson, startServer, type TestServer } from '../helpers/serv
 const SETOSA = [5.1, 3.5, 1.4, 0.2]
 const VIRGINICA = [7.7, 3.0, 6.1, 2.3]
 
-/** A stand-in for a loaded version: the cache reads only its identity fields. */
-function version(model: string, number: string, digest: string): LoadedVersion {
-  return { model, version: number, digest } as LoadedVersion
+/** A stand-in for a loaded version: the cache reads only its identity fields and input type. */
+function version(model: string, number: string, digest: string, dtype = 'float32'): LoadedVersion {
+  return { model, version: number, digest, inputs: [{ name: 'input', dtype, shape: [-1, 4] }] } as unknown as LoadedVersion
 }
 
 function answer(rows: number): Prediction {
@@ -28,6 +28,18 @@ describe('PredictionCache', () => {
     assert.equal(keys.size, 3)
     assert.equal(cache.key(first, [SETOSA]), cache.key(first, [[...SETOSA]]))
     assert.notEqual(cache.key(first, [SETOSA]), cache.key(first, [VIRGINICA]))
+  })
+
+  it('keys the values the session receives: float32 for a float32 input, float64 for a float64 one', () => {
+    const cache = new PredictionCache({ maxEntries: 10, maxBytes: 1 << 20 })
+    // 5.1 and the next float64 after it round to the same float32.
+    const nudged = [5.1 + 8.881784197001252e-16, 3.5, 1.4, 0.2]
+    assert.equal(Math.fround(nudged[0] ?? 0), Math.fround(5.1))
+    const float32 = version('iris', '1', 'a'.repeat(64))
+    const float64 = version('iris-f64', '1', 'b'.repeat(64), 'float64')
+    assert.equal(cache.key(float32, [SETOSA]), cache.key(float32, [nudged]))
+    assert.notEqual(cache.key(float64, [SETOSA]), cache.key(float64, [nudged]))
+    assert.notEqual(cache.key(float32, [SETOSA]), cache.key(float32, [[5.1, 3.5, 1.4, 0.3]]))
   })
 
   it('counts an answer by what it holds, so bigger answers weigh more', () => {

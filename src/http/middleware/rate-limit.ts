@@ -102,8 +102,8 @@ export function tooManyRequests(limit: number, resetSeconds: number, cause?: unk
 // (draft-ietf-httpapi-ratelimit-headers) define it as seconds from now, never more than the window
 // (the memory driver's clock runs on hrtime and may be a little ahead of Date.now()).
 function toDeltaSeconds(ctx: AppContext, windowSeconds: number): void {
-  const reset = Number(ctx.response.get('RateLimit-Reset'))
-  if (reset > 1e9) ctx.set('RateLimit-Reset', String(Math.min(windowSeconds, Math.max(0, Math.ceil(reset - Date.now() / 1000)))))
+  const reset = Number(ctx.res.getHeader('RateLimit-Reset'))
+  if (reset > 1e9) ctx.res.setHeader('RateLimit-Reset', String(Math.min(windowSeconds, Math.max(0, Math.ceil(reset - Date.now() / 1000)))))
 }
 
 function isRateLimitError(err: unknown): boolean {
@@ -140,7 +140,7 @@ export function subjectRateLimit(options: SubjectRateLimitOptions): AppMiddlewar
     store: options.store,
     identify: (ctx) => ctx.state.principal?.subject ?? ctx.ip,
   })])) as Record<TrafficClass, AppMiddleware>
-  return async function subjectRateLimit(ctx, next) {
-    await limiters[trafficClass(ctx.path)](ctx, next)
+  return function subjectRateLimit(ctx, next) {
+    return limiters[trafficClass(ctx.path)](ctx, next)
   }
 }

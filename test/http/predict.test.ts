@@ -27,7 +27,10 @@ describe('POST /api/v1/models/{name}/predict', () => {
   it('predicts rows given by position, one answer per row in order', async () => {
     const response = await postJson(`${server.url}/api/v1/models/iris/predict`, { inputs: [SETOSA, VERSICOLOR] }, token)
     assert.equal(response.status, 200)
-    const body = (await response.json()) as PredictBody
+    assert.equal(response.headers.get('content-type'), 'application/json; charset=utf-8')
+    const text = await response.text()
+    assert.equal(Number(response.headers.get('content-length')), Buffer.byteLength(text))
+    const body = JSON.parse(text) as PredictBody
     assert.equal(body.model, 'iris')
     assert.equal(body.version, '1')
     assert.deepEqual(body.predictions, ['setosa', 'versicolor'])

@@ -12,6 +12,7 @@ import { checkInferRequest } from '../../predict/tensor-input.js'
 import type { OutputTensor, TensorPredictor } from '../../predict/tensor-predictor.js'
 import type { RoleMap } from '../../security/rbac.js'
 import { assertModelAllows, assertPermission } from '../middleware/authorize.js'
+import { setJsonBody } from '../json-body.js'
 import type { AppContext, AppMiddleware, AppState } from '../state.js'
 import { authorizeRoute } from './authorize-route.js'
 
@@ -123,12 +124,12 @@ function inferHandler(options: OipRouteOptions) {
       })
     }
     timeStageSync(metrics, 'serialize', () => {
-      ctx.body = {
+      setJsonBody(ctx, {
         model_name: answer.model,
         model_version: answer.version,
         ...(request.id === undefined ? {} : { id: request.id }),
         outputs: answer.outputs,
-      }
+      })
     })
   }
 }

@@ -8,6 +8,7 @@ import type { Predictor } from '../../predict/predictor.js'
 import { mirrorRows, type ShadowMirror } from '../../predict/shadow.js'
 import type { ValidatorCache } from '../../predict/validators.js'
 import type { RoleMap } from '../../security/rbac.js'
+import { setJsonBody } from '../json-body.js'
 import type { AppContext, AppState } from '../state.js'
 import { authorizeRoute } from './authorize-route.js'
 
@@ -51,7 +52,7 @@ function predictHandler(options: PredictRouteOptions) {
     const prediction = await predictor.predict(version, rows, { bypassCache: /no-cache/i.test(ctx.get('Cache-Control')) })
     if (route.shadow !== undefined && options.shadows !== undefined) mirrorRows(options.shadows, predictor, validators, route.shadow, ctx.state.body, prediction)
     timeStageSync(metrics, 'serialize', () => {
-      ctx.body = { ...prediction, request_id: ctx.state.requestId }
+      setJsonBody(ctx, { ...prediction, request_id: ctx.state.requestId })
     })
   }
 }

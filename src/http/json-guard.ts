@@ -13,6 +13,9 @@ export type JsonFault = { kind: 'depth' | 'array_length' | 'forbidden_key'; mess
  * the structural characters are ASCII, and no byte of a multi-byte UTF-8 sequence is below 0x80.
  */
 export function measureDepth(bytes: Uint8Array, maxDepth: number): JsonFault | undefined {
+  // Nesting is never deeper than the number of opening brackets, which indexOf counts at native
+  // speed: a body with few of them (a numeric matrix has two) needs no walk.
+  if (countOpeners(bytes, maxDepth) <= maxDepth) return undefined
   let depth = 0
   let inString = false
   for (let i = 0; i < bytes.length; i += 1) {
@@ -30,6 +33,15 @@ export function measureDepth(bytes: Uint8Array, maxDepth: number): JsonFault | u
     }
   }
   return undefined
+}
+
+// Counts `[` and `{` bytes, strings included (an upper bound is enough), stopping past `limit`.
+function countOpeners(bytes: Uint8Array, limit: number): number {
+  let count = 0
+  for (const opener of [91, 123]) {
+    for (let at = bytes.indexOf(opener); at !== -1 && count <= limit; at = bytes.indexOf(opener, at + 1)) count += 1
+  }
+  return count
 }
 
 // Keys that pollute prototypes when a parsed body is later merged or assigned.

@@ -2,8 +2,12 @@
  * `npm run bench`: the bare baselines and Portcullis, loaded with the same requests in one run
  * (issue 6). Servers run pinned to core 0 and the load generator to core 1 when taskset exists.
  *
- *   npm run bench -- [--duration 6] [--warmup 2] [--connections 1,16,64] [--soak-requests 1000000] [--no-soak]
- *                    [--models iris,mlp] [--servers baseline,noauth,portcullis,unbatched,cached]
+ *   npm run bench -- [--duration 4] [--warmup 1] [--rounds 3] [--connections 1,16,64] [--soak-requests 1000000]
+ *                    [--no-soak] [--models iris,mlp] [--servers baseline,noauth,portcullis,unbatched,cached]
+ *
+ * Every cell (model, connections, server) is measured once per round, the servers of a cell back
+ * to back, and the table keeps each cell's median round by req/s: on a shared machine single
+ * readings of the same server move by a quarter from one run to the next.
  *
  * --models and --servers run a subset, for quick comparisons while tuning; targets whose cells
  * were not measured are reported as not measured.
@@ -19,8 +23,9 @@ import { buildWorkload, irisBodies, type BenchModel, type Workload } from './wor
 
 const { values } = parseArgs({
   options: {
-    duration: { type: 'string', default: '6' },
-    warmup: { type: 'string', default: '2' },
+    duration: { type: 'string', default: '4' },
+    warmup: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '1,16,64' },
     'soak-requests': { type: 'string', default: '1000000' },
     'no-soak': { type: 'boolean', default: false },
@@ -29,6 +34,7 @@ const { values } = parseArgs({
   },
 })
 const durationSeconds = Number(values.duration)
+const rounds = Math.max(1, Number(values.rounds))
 const warmupSeconds = Number(values.warmup)
 const connectionCounts = values.connections.split(',').map(Number)
 const soakRequests = Number(values['soak-requests'])
@@ -70,14 +76,23 @@ async function load(server: ServerProcess, workload: Workload, model: BenchModel
   return { ...result, serverCpuMicrosPerRequest: ((server.cpuMicros() - cpuBefore) * share) / result.requests }
 }
 
-async function measure(server: ServerProcess, kind: ServerKind, workload: Workload, models: BenchModel[], cells: Cell[]): Promise<void> {
-  for (const model of models) {
-    for (const connections of connectionCounts) {
-      const result = await load(server, workload, model, connections)
-      cells.push({ model: model.name, connections, server: kind, result })
-      console.error(`  ${model.name.padEnd(4)} c=${String(connections).padStart(2)} ${SERVERS[kind].padEnd(52)} ${Math.round(result.requestsPerSecond).toString().padStart(6)} req/s  p50 ${result.p50Micros} µs  p99 ${result.p99Micros} µs  server CPU ${Math.round(result.serverCpuMicrosPerRequest ?? NaN)} µs/req${result.non2xx + result.errors > 0 ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : ''}`)
-    }
+async function measure(server: ServerProcess, kind: ServerKind, workload: Workload, model: BenchModel, connections: number, cells: Cell[]): Promise<void> {
+  const result = await load(server, workload, model, connections)
+  cells.push({ model: model.name, connections, server: kind, result })
+  console.error(`  ${model.name.padEnd(4)} c=${String(connections).padStart(2)} ${SERVERS[kind].padEnd(52)} ${Math.round(result.requestsPerSecond).toString().padStart(6)} req/s  p50 ${result.p50Micros} µs  p99 ${result.p99Micros} µs  server CPU ${Math.round(result.serverCpuMicrosPerRequest ?? NaN)} µs/req${result.non2xx + result.errors > 0 ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : ''}`)
+}
+
+/** One cell per model, connections and server: the reading with the median req/s of its rounds. */
+function medianCells(readings: readonly Cell[]): Cell[] {
+  const groups = new Map<string, Cell[]>()
+  for (const reading of readings) {
+    const key = `${reading.model} ${reading.connections} ${reading.server}`
+    groups.set(key, [...(groups.get(key) ?? []), reading])
   }
+  return [...groups.values()].map((group) => {
+    const sorted = [...group].sort((a, b) => a.result.requestsPerSecond - b.result.requestsPerSecond)
+    return sorted[Math.floor((sorted.length - 1) / 2)] as Cell
+  })
 }
 
 async function soak(workload: Workload): Promise<SoakResult> {
@@ -110,37 +125,49 @@ async function main(): Promise<void> {
     const pinned = pinning(0).length > 0 && twoCores
     console.error(`Portcullis bench: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${mebibytes(totalmem())}, node ${process.version}`)
     console.error(pinned ? 'servers pinned to core 0, load generator (autocannon) to core 1 (taskset)' : 'taskset unavailable or one core: processes are not pinned')
-    console.error(`each cell: ${warmupSeconds} s warm-up, ${durationSeconds} s measured; connections ${connectionCounts.join(', ')}`)
+    console.error(`each cell: ${warmupSeconds} s warm-up, ${durationSeconds} s measured, ${rounds} rounds (median kept); connections ${connectionCounts.join(', ')}`)
     console.error(`Portcullis: APP_ENV=production, --workers 1, full default pipeline; rate limits raised (not disabled) by a CONFIG_PATH overlay: ${JSON.stringify(RAISED_LIMITS.rateLimit)}`)
     const cells: Cell[] = []
     const peaks: Record<string, number> = {}
-    const runBaseline = async (kind: 'baseline' | 'noauth'): Promise<void> => {
-      if (!selectedServers.has(kind)) return
-      for (const model of models) {
-        const server = await startBaseline({ name: `${kind}-${model.name}`, modelFile: model.file, labels: model.labels, auth: kind === 'baseline', secret: workload.secret, core: SERVER_CORE })
-        try {
-          await measure(server, kind, workload, [model], cells)
-        } finally {
-          peaks[`${SERVERS[kind]} (${model.name})`] = server.peakRssBytes()
-          await server.stop()
+    // Every server is started first and idles while another is loaded; each cell then loads them
+    // back to back, so a slow drift in the machine's speed reaches all servers of a ratio alike.
+    const kinds = (['baseline', 'noauth', 'portcullis', 'unbatched', 'cached'] as const).filter((kind) => selectedServers.has(kind))
+    const baselines = new Map<string, ServerProcess>()
+    const portcullis = new Map<ServerKind, ServerProcess>()
+    try {
+      for (const kind of kinds) {
+        if (kind === 'baseline' || kind === 'noauth') {
+          for (const model of models) {
+            baselines.set(`${kind}-${model.name}`, await startBaseline({ name: `${kind}-${model.name}`, modelFile: model.file, labels: model.labels, auth: kind === 'baseline', secret: workload.secret, core: SERVER_CORE }))
+          }
+        } else {
+          portcullis.set(kind, await startPortcullis({ name: kind, modelsDir: workload.modelsDir, secret: workload.secret, overlay: OVERLAYS[kind], workDir, core: SERVER_CORE }))
         }
       }
-    }
-    const runPortcullis = async (kind: 'portcullis' | 'unbatched' | 'cached'): Promise<void> => {
-      if (!selectedServers.has(kind)) return
-      const server = await startPortcullis({ name: kind, modelsDir: workload.modelsDir, secret: workload.secret, overlay: OVERLAYS[kind], workDir, core: SERVER_CORE })
-      try {
-        await measure(server, kind, workload, models, cells)
-      } finally {
+      const readings: Cell[] = []
+      for (let round = 1; round <= rounds; round += 1) {
+        console.error(`round ${round} of ${rounds}`)
+        for (const model of models) {
+          for (const connections of connectionCounts) {
+            for (const kind of kinds) {
+              const server = kind === 'baseline' || kind === 'noauth' ? baselines.get(`${kind}-${model.name}`) : portcullis.get(kind)
+              if (server !== undefined) await measure(server, kind, workload, model, connections, readings)
+            }
+          }
+        }
+      }
+      cells.push(...medianCells(readings))
+    } finally {
+      for (const [name, server] of baselines) {
+        const [kind, model] = name.split('-') as [ServerKind, string]
+        peaks[`${SERVERS[kind]} (${model})`] = server.peakRssBytes()
+        await server.stop()
+      }
+      for (const [kind, server] of portcullis) {
         peaks[`${SERVERS[kind]} (both models)`] = server.peakRssBytes()
         await server.stop()
       }
     }
-    await runBaseline('baseline')
-    await runBaseline('noauth')
-    await runPortcullis('portcullis')
-    await runPortcullis('unbatched')
-    await runPortcullis('cached')
     const soakResult = values['no-soak'] ? undefined : await soak(workload)
     const order: ServerKind[] = ['baseline', 'noauth', 'portcullis', 'unbatched', 'cached']
     cells.sort((a, b) => a.model.localeCompare(b.model) || a.connections - b.connections || order.indexOf(a.server) - order.indexOf(b.server))

@@ -10,6 +10,9 @@ export const CACHE_RESULTS = ['hit', 'miss', 'bypass'] as const
 /** One cache lookup outcome. */
 export type CacheResult = (typeof CACHE_RESULTS)[number]
 
+/** The values of `portcullis_rate_limited_total{limit}`: the pipeline's limits, by name. */
+export const RATE_LIMITS = ['anonymous', 'auth_failures', 'predict', 'admin', 'subject'] as const
+
 /** Every metric of the service, on one registry (design.md, "Parts"). */
 export interface Metrics {
   registry: Registry
@@ -67,4 +70,5 @@ function preallocate(metrics: Metrics): void {
   for (const stage of STAGES) metrics.stageDuration.zero({ stage })
   for (const reason of AUTH_FAILURE_REASONS) metrics.authFailures.inc({ reason }, 0)
   for (const result of CACHE_RESULTS) metrics.cacheRequests.inc({ result }, 0)
+  for (const limit of RATE_LIMITS) metrics.rateLimited.inc({ limit }, 0)
 }

@@ -3,6 +3,7 @@ import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { STAGES } from '../../src/http/stage-names.js'
+import { RATE_LIMITS } from '../../src/observability/metrics.js'
 import { tempRepository } from '../helpers/demo-models.js'
 import { getJson, postJson, startServer, type TestServer } from '../helpers/server.js'
 import { count, labelValues, scrape, series, sum, value, type Scrape } from './scrape.js'
@@ -89,6 +90,8 @@ describe('GET /metrics after a mix of requests', () => {
 
   it('counts rate-limited requests by limit, never by identity', () => {
     assert.equal(delta('portcullis_rate_limited_total'), 1)
+    // Every limit has a series from the start, so rate() sees its first refusal.
+    assert.deepEqual([...labelValues(window.before, 'portcullis_rate_limited_total', 'limit')].sort(), [...RATE_LIMITS].sort())
     for (const limit of labelValues(window.after, 'portcullis_rate_limited_total', 'limit')) {
       assert.ok(!CLIENT_VALUES.includes(limit) && limit !== '127.0.0.1', limit)
     }

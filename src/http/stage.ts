@@ -12,19 +12,16 @@ export function stage(name: StageName, metrics: Metrics, middleware: AppMiddlewa
   const timed = async (ctx: AppContext, next: Next): Promise<void> => {
     const started = performance.now()
     let open = true
-    const stop = (): void => {
-      if (open) {
-        open = false
-        series.observe((performance.now() - started) / 1000)
-      }
-    }
     try {
       await middleware(ctx, () => {
-        stop()
+        if (open) {
+          open = false
+          series.observe((performance.now() - started) / 1000)
+        }
         return next()
       })
     } finally {
-      stop()
+      if (open) series.observe((performance.now() - started) / 1000)
     }
   }
   Object.defineProperty(timed, 'name', { value: middleware.name === '' ? name : middleware.name })

@@ -26,7 +26,8 @@ export interface BatchObserver {
 
 interface Pending<Row, Result> {
   rows: Row[]
-  enqueuedAt: bigint
+  /** performance.now() when queued, milliseconds. */
+  enqueuedAt: number
   resolve: (result: Result) => void
   reject: (reason: unknown) => void
 }
@@ -62,7 +63,7 @@ export class MicroBatcher<Row, Result> {
       return Promise.reject(new ApiError('unavailable', 'the model is overloaded; retry shortly', { headers: { 'Retry-After': '1' } }))
     }
     return new Promise<Result>((resolve, reject) => {
-      this.#queue.push({ rows, enqueuedAt: process.hrtime.bigint(), resolve, reject })
+      this.#queue.push({ rows, enqueuedAt: performance.now(), resolve, reject })
       this.#queuedRows += rows.length
       this.#schedule()
     })
@@ -104,7 +105,7 @@ export class MicroBatcher<Row, Result> {
   #remainingMicroseconds(): number {
     const oldest = this.#queue[0]
     if (oldest === undefined) return 0
-    const waited = Number(process.hrtime.bigint() - oldest.enqueuedAt) / 1000
+    const waited = (performance.now() - oldest.enqueuedAt) * 1000
     return this.options.maxQueueDelayMicroseconds - waited
   }
 
@@ -136,8 +137,8 @@ export class MicroBatcher<Row, Result> {
   }
 
   async #execute(batch: Pending<Row, Result>[]): Promise<void> {
-    const started = process.hrtime.bigint()
-    for (const entry of batch) this.observer?.queueWait(Number(started - entry.enqueuedAt) / 1e9)
+    const started = performance.now()
+    for (const entry of batch) this.observer?.queueWait((started - entry.enqueuedAt) / 1000)
     const only = batch.length === 1 ? batch[0] : undefined
     const rows = only === undefined ? batch.flatMap((entry) => entry.rows) : only.rows
     let result: Result
@@ -147,7 +148,7 @@ export class MicroBatcher<Row, Result> {
       for (const entry of batch) entry.reject(err)
       return
     } finally {
-      this.observer?.batchDone(rows.length, batch.length, Number(process.hrtime.bigint() - started) / 1e9)
+      this.observer?.batchDone(rows.length, batch.length, (performance.now() - started) / 1000)
     }
     if (only !== undefined) {
       only.resolve(result)

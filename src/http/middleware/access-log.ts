@@ -18,11 +18,11 @@ export interface AccessLogOptions {
  */
 export function accessLog({ logger, metrics, matchRoute }: AccessLogOptions): AppMiddleware {
   return async function accessLog(ctx, next) {
-    const started = process.hrtime.bigint()
+    const started = performance.now()
     try {
       await next()
     } finally {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9
+      const seconds = (performance.now() - started) / 1000
       const route = routeLabel(ctx, matchRoute)
       const method = methodLabel(ctx.method)
       metrics.httpRequests.labels(method, route, String(ctx.status)).inc()

@@ -2,6 +2,9 @@ import { LRUCache } from 'lru-cache'
 import type { LoadedVersion } from '../models/loaded-version.js'
 import type { Prediction } from './prediction.js'
 
+/** What a key is made of: the version's identity and its input's type. */
+export type CacheKeyVersion = Pick<LoadedVersion, 'model' | 'version' | 'digest' | 'inputs'>
+
 /** Bounds of the prediction cache. */
 export interface PredictionCacheOptions {
   maxEntries: number
@@ -19,7 +22,7 @@ export interface PredictionCacheOptions {
  */
 export class PredictionCache {
   readonly #lru: LRUCache<string, Prediction>
-  readonly #serials = new WeakMap<LoadedVersion, number>()
+  readonly #serials = new WeakMap<CacheKeyVersion, number>()
   #nextSerial = 1
 
   constructor(options: PredictionCacheOptions) {
@@ -39,7 +42,7 @@ export class PredictionCache {
    * character. Exact, since values that round to the same float32 are the same input to a float32
    * model, and a tenth of the cost of JSON.stringify for a 256-value row.
    */
-  key(version: LoadedVersion, rows: readonly (readonly number[])[]): string {
+  key(version: CacheKeyVersion, rows: readonly (readonly number[])[]): string {
     const width = rows[0]?.length ?? 0
     const values = version.inputs[0]?.dtype === 'float64' ? new Float64Array(rows.length * width) : new Float32Array(rows.length * width)
     rows.forEach((row, index) => values.set(row, index * width))
@@ -67,7 +70,7 @@ export class PredictionCache {
     return this.#lru.calculatedSize
   }
 
-  #serial(version: LoadedVersion): number {
+  #serial(version: CacheKeyVersion): number {
     let serial = this.#serials.get(version)
     if (serial === undefined) {
       serial = this.#nextSerial++

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { PredictionCache, estimateEntryBytes } from '../../src/predict/cache.js'
-import type { LoadedVersion } from '../../src/models/loaded-version.js'
+import { PredictionCache, estimateEntryBytes, type CacheKeyVersion } from '../../src/predict/cache.js'
 import type { Prediction } from '../../src/predict/prediction.js'
 import { assertEnvelope } from '../helpers/envelope.js'
 import { getJson, postJson, startServer, type TestServer } from '../helpers/server.js'
@@ -10,8 +9,8 @@ const SETOSA = [5.1, 3.5, 1.4, 0.2]
 const VIRGINICA = [7.7, 3.0, 6.1, 2.3]
 
 /** A stand-in for a loaded version: the cache reads only its identity fields and input type. */
-function version(model: string, number: string, digest: string, dtype = 'float32'): LoadedVersion {
-  return { model, version: number, digest, inputs: [{ name: 'input', dtype, shape: [-1, 4] }] } as unknown as LoadedVersion
+function version(model: string, number: string, digest: string, dtype = 'float32'): CacheKeyVersion {
+  return { model, version: number, digest, inputs: [{ name: 'input', dtype, shape: [-1, 4] }] }
 }
 
 function answer(rows: number): Prediction {

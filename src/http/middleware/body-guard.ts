@@ -60,7 +60,7 @@ async function readBody(stream: NodeJS.ReadableStream, limit: number, length: nu
   }
 }
 
-// Invalid sequences become U+FFFD, as any UTF-8 decoder does; a leading byte order mark is
+// Invalid sequences become U+FFFD, as in every UTF-8 decoder; a leading byte order mark is
 // dropped (RFC 8259 §8.1 lets a parser ignore it).
 function decodeUtf8(bytes: Buffer): string {
   const text = bytes.toString('utf8')

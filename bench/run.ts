@@ -3,7 +3,9 @@
  * (issue 6). Servers run pinned to core 0 and the load generator to core 1 when taskset exists.
  *
  *   npm run bench -- [--duration 4] [--warmup 1] [--rounds 3] [--connections 1,16,64] [--soak-requests 1000000]
- *                    [--no-soak] [--models iris,mlp] [--servers baseline,noauth,portcullis,unbatched,cached]
+ *                    [--no-soak] [--models iris,mlp] [--servers baseline,noauth,floor,floor-headers,portcullis,unbatched,cached]
+ *
+ * `--servers` may also name `threaded` (Portcullis with `inference.threads: 1`), left out by default.
  *
  * Every cell (model, connections, server) is measured once per round, the servers of a cell back
  * to back, and the table keeps each cell's median round by req/s: on a shared machine single
@@ -17,7 +19,7 @@ import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { LoadResult, LoadSpec } from './load.js'
-import { mebibytes, ratioTable, resultTable, SERVERS, verdicts, verdictTable, type Cell, type ServerKind, type SoakResult } from './report.js'
+import { DEFAULT_SERVERS, isReference, mebibytes, ratioTable, resultTable, SERVER_ORDER, SERVERS, verdicts, verdictTable, type Cell, type ServerKind, type SoakResult } from './report.js'
 import { compileServers, pinning, runPinned, startBaseline, startPortcullis, type ServerProcess } from './servers.js'
 import { buildWorkload, irisBodies, type BenchModel, type Workload } from './workload.js'
 
@@ -30,7 +32,7 @@ const { values } = parseArgs({
     'soak-requests': { type: 'string', default: '1000000' },
     'no-soak': { type: 'boolean', default: false },
     models: { type: 'string', default: 'iris,mlp' },
-    servers: { type: 'string', default: 'baseline,noauth,portcullis,unbatched,cached' },
+    servers: { type: 'string', default: DEFAULT_SERVERS.join(',') },
   },
 })
 const durationSeconds = Number(values.duration)
@@ -48,9 +50,10 @@ const LOAD_CORE = twoCores ? 1 : undefined
 
 // Rate limits stay in the pipeline but are raised so the load is never refused (issue 6, "Benchmark").
 const RAISED_LIMITS = { rateLimit: { default: '1000000000/minute', anonymous: '1000000000/minute', predict: '1000000000/minute' } }
-const OVERLAYS: Record<'portcullis' | 'unbatched' | 'cached', Record<string, unknown>> = {
+const OVERLAYS: Record<'portcullis' | 'unbatched' | 'threaded' | 'cached', Record<string, unknown>> = {
   portcullis: { ...RAISED_LIMITS, cache: { enabled: false } },
   unbatched: { ...RAISED_LIMITS, cache: { enabled: false }, inference: { batching: { enabled: false } } },
+  threaded: { ...RAISED_LIMITS, cache: { enabled: false }, inference: { threads: 1 } },
   cached: { ...RAISED_LIMITS },
 }
 
@@ -131,14 +134,16 @@ async function main(): Promise<void> {
     const peaks: Record<string, number> = {}
     // Every server is started first and idles while another is loaded; each cell then loads them
     // back to back, so a slow drift in the machine's speed reaches all servers of a ratio alike.
-    const kinds = (['baseline', 'noauth', 'portcullis', 'unbatched', 'cached'] as const).filter((kind) => selectedServers.has(kind))
-    const baselines = new Map<string, ServerProcess>()
+    const kinds = SERVER_ORDER.filter((kind) => selectedServers.has(kind))
+    // Reference servers serve one model each: keyed by kind and model.
+    const references = new Map<string, { kind: ServerKind; model: string; server: ServerProcess }>()
     const portcullis = new Map<ServerKind, ServerProcess>()
     try {
       for (const kind of kinds) {
-        if (kind === 'baseline' || kind === 'noauth') {
+        if (isReference(kind)) {
           for (const model of models) {
-            baselines.set(`${kind}-${model.name}`, await startBaseline({ name: `${kind}-${model.name}`, modelFile: model.file, labels: model.labels, auth: kind === 'baseline', secret: workload.secret, core: SERVER_CORE }))
+            const name = `${kind} ${model.name}`
+            references.set(name, { kind, model: model.name, server: await startBaseline({ name, server: kind, modelFile: model.file, labels: model.labels, secret: workload.secret, core: SERVER_CORE }) })
           }
         } else {
           portcullis.set(kind, await startPortcullis({ name: kind, modelsDir: workload.modelsDir, secret: workload.secret, overlay: OVERLAYS[kind], workDir, core: SERVER_CORE }))
@@ -150,7 +155,7 @@ async function main(): Promise<void> {
         for (const model of models) {
           for (const connections of connectionCounts) {
             for (const kind of kinds) {
-              const server = kind === 'baseline' || kind === 'noauth' ? baselines.get(`${kind}-${model.name}`) : portcullis.get(kind)
+              const server = isReference(kind) ? references.get(`${kind} ${model.name}`)?.server : portcullis.get(kind)
               if (server !== undefined) await measure(server, kind, workload, model, connections, readings)
             }
           }
@@ -158,8 +163,7 @@ async function main(): Promise<void> {
       }
       cells.push(...medianCells(readings))
     } finally {
-      for (const [name, server] of baselines) {
-        const [kind, model] = name.split('-') as [ServerKind, string]
+      for (const { kind, model, server } of references.values()) {
         peaks[`${SERVERS[kind]} (${model})`] = server.peakRssBytes()
         await server.stop()
       }
@@ -169,8 +173,7 @@ async function main(): Promise<void> {
       }
     }
     const soakResult = values['no-soak'] ? undefined : await soak(workload)
-    const order: ServerKind[] = ['baseline', 'noauth', 'portcullis', 'unbatched', 'cached']
-    cells.sort((a, b) => a.model.localeCompare(b.model) || a.connections - b.connections || order.indexOf(a.server) - order.indexOf(b.server))
+    cells.sort((a, b) => a.model.localeCompare(b.model) || a.connections - b.connections || SERVER_ORDER.indexOf(a.server) - SERVER_ORDER.indexOf(b.server))
     const report = [
       '### Results',
       '',

@@ -52,20 +52,24 @@ export function runPinned(core: number | undefined, command: string[]): Promise<
   })
 }
 
-/** Options of the bare baseline server. */
+/** Options of a reference server: the bare baseline or the Koa floor. */
 export interface BaselineOptions {
   name: string
+  /** `floor` runs bench/koa-floor-server.ts; `floor-headers` the same with the contract's headers. */
+  server: 'baseline' | 'noauth' | 'floor' | 'floor-headers'
   modelFile: string
   labels: readonly string[]
-  auth: boolean
   secret: string
   core?: number
 }
 
-/** Starts bench/baseline-server.ts and waits for its port. */
+/** Starts a reference server (bench/baseline-server.ts or bench/koa-floor-server.ts) and waits for its port. */
 export async function startBaseline(options: BaselineOptions): Promise<ServerProcess> {
-  const args = [join('bench-output', 'baseline', 'baseline-server.js'), '--model', options.modelFile, '--labels', options.labels.join(',')]
-  if (!options.auth) args.push('--no-auth')
+  const floor = options.server === 'floor' || options.server === 'floor-headers'
+  const script = join('bench-output', 'baseline', 'bench', floor ? 'koa-floor-server.js' : 'baseline-server.js')
+  const args = [script, '--model', options.modelFile, '--labels', options.labels.join(',')]
+  if (options.server === 'noauth') args.push('--no-auth')
+  if (options.server === 'floor-headers') args.push('--headers')
   const child = launch(options.core, args, { JWT_SECRET: options.secret })
   const port = await new Promise<number>((resolve, reject) => {
     let out = ''

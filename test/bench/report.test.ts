@@ -26,6 +26,22 @@ describe('bench verdicts', () => {
     assert.deepEqual(list.map((verdict) => verdict.measured), ['0.90', '0.45', '1.60', '2.00', '1.80', '1.11'])
     assert.equal(list[0]?.byCpu, '0.80')
     assert.equal(list[4]?.byCpu, '1.82')
+    assert.ok(list.every((verdict) => verdict.floor === undefined), 'no floor server measured, no floor column')
+  })
+
+  it('shows what the Koa floor reaches on the Iris targets, with the headers and without', () => {
+    const cells = [
+      cell('iris', 16, 'baseline', 10_000, 100, 40),
+      cell('iris', 16, 'noauth', 20_000, 100, 20),
+      cell('iris', 16, 'floor', 8_000, 100, 50),
+      cell('iris', 16, 'floor-headers', 7_000, 100, 57),
+      cell('iris', 64, 'baseline', 10_000, 1000, 40),
+      cell('iris', 64, 'floor', 8_000, 1100, 50),
+      cell('iris', 64, 'floor-headers', 7_000, 1200, 57),
+    ]
+    const list = verdicts(cells, undefined)
+    assert.deepEqual(list.slice(0, 3).map((verdict) => verdict.floor), ['0.70 (0.80)', '0.35 (0.40)', '1.20 (1.10)'])
+    assert.ok(list.slice(3).every((verdict) => verdict.floor === undefined))
   })
 
   it('reports a target it could not measure as not run', () => {

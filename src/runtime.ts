@@ -6,6 +6,7 @@ import type { Config } from './config/schema.js'
 import { createApp } from './http/app.js'
 import { createServer, listen } from './http/server.js'
 import type { AppState } from './http/state.js'
+import { InferenceThreads } from './models/inference-threads.js'
 import { ModelRegistry } from './models/registry.js'
 import { RepositoryWatcher } from './models/watcher.js'
 import { createLogger, type Logger } from './observability/logger.js'
@@ -47,8 +48,9 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   const metrics = createMetrics()
   const keys = loadVerificationKeys(config)
   const redis = config.rateLimit.redisUrl === undefined ? undefined : new Redis(config.rateLimit.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
-  const { batching, ...sessionOptions } = config.inference
-  const registry = new ModelRegistry({ dir: resolve(config.models.dir), logger, metrics, sessionOptions, drainMs: config.models.drainMs })
+  const { batching, threads: threadCount, ...ortOptions } = config.inference
+  const threads = threadCount > 0 ? new InferenceThreads(threadCount) : undefined
+  const registry = new ModelRegistry({ dir: resolve(config.models.dir), logger, metrics, sessionOptions: { ...ortOptions, threads }, drainMs: config.models.drainMs })
   const cache = config.cache.enabled ? new PredictionCache(config.cache) : undefined
   const predictor = new Predictor(metrics, cache, batching)
   const tensorPredictor = new TensorPredictor(metrics, config.cache.enabled ? config.cache : undefined)
@@ -97,6 +99,7 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
       await watcher?.stop()
       await shadows.idle()
       await registry.close()
+      await threads?.close()
       if (metricsServer !== undefined) {
         // Prometheus keeps its connection alive between scrapes.
         const metricsClosed = new Promise<void>((done) => metricsServer.close(() => done()))

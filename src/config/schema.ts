@@ -149,6 +149,8 @@ const inferenceSchema = z.strictObject({
   intraOpNumThreads: z.number().int().positive().default(1),
   interOpNumThreads: z.number().int().positive().default(1),
   graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']).default('all'),
+  /** Inference threads that own the sessions and run them off the event loop; 0 runs them on it. */
+  threads: z.number().int().min(0).max(64).default(0),
   batching: batchingSchema.default(batchingSchema.parse({})),
 })
 

@@ -1,13 +1,13 @@
-import type { InferenceSession } from 'onnxruntime-node'
 import { ApiError } from '../errors/api-error.js'
 import type { ModelMetadata } from './metadata.js'
+import type { ModelSession } from './model-session.js'
 import type { TensorSpec } from './tensor-io.js'
 
 /** A version that loaded and warmed up. Immutable: a reload builds a new one and swaps (design.md, invariant 4). */
 export interface LoadedVersion {
   readonly model: string
   readonly version: string
-  readonly session: InferenceSession
+  readonly session: ModelSession
   readonly metadata: ModelMetadata
   readonly inputs: readonly TensorSpec[]
   readonly outputs: readonly TensorSpec[]

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import ort from 'onnxruntime-node'
+import type { InferenceThreads } from './inference-threads.js'
 import type { LoadedVersion } from './loaded-version.js'
 import type { ModelMetadata } from './metadata.js'
+import { onEventLoop, type ModelSession } from './model-session.js'
 import { describeValues, type TensorSpec } from './tensor-io.js'
 
 /** Session options that apply to every model. */
@@ -10,6 +12,8 @@ export interface SessionOptions {
   intraOpNumThreads?: number
   interOpNumThreads?: number
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all'
+  /** Open sessions on these inference threads instead of the event-loop thread. */
+  threads?: InferenceThreads
 }
 
 /** The bytes of a model file and their sha256 (hex). */
@@ -47,9 +51,11 @@ export async function openVersion(
   if (expected !== undefined && expected.toLowerCase() !== file.digest) {
     throw new Error(`sha256 mismatch for version ${version}: expected ${expected.toLowerCase()}, file has ${file.digest}`)
   }
-  let session: ort.InferenceSession
+  const { threads, ...ortOptions } = options
+  let session: ModelSession
   try {
-    session = await ort.InferenceSession.create(file.bytes, { ...options, logSeverityLevel: 3 })
+    const sessionOptions = { ...ortOptions, logSeverityLevel: 3 as const }
+    session = threads === undefined ? onEventLoop(await ort.InferenceSession.create(file.bytes, sessionOptions)) : await threads.open(file.bytes, sessionOptions)
   } catch (err) {
     throw new Error(`not a loadable ONNX model: ${firstLine(err)}`, { cause: err })
   }

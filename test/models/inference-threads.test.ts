@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import ort from 'onnxruntime-node'
+import { buildMlpModel, DEFAULT_MLP_OPTIONS } from '../../src/demo/mlp.js'
+import { InferenceThreads } from '../../src/models/inference-threads.js'
+import type { ModelSession } from '../../src/models/model-session.js'
+import { demoModelsDir } from '../helpers/demo-models.js'
+import { postJson, startServer, type TestServer } from '../helpers/server.js'
+
+const OPTIONS = { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 } as const
+const IRIS_ROWS = [[5.1, 3.5, 1.4, 0.2], [6.2, 2.9, 4.3, 1.3], [7.7, 3.0, 6.1, 2.3]]
+
+function irisInput(rows: readonly (readonly number[])[]): ort.Tensor {
+  return new ort.Tensor('float32', Float32Array.from(rows.flat()), [rows.length, 4])
+}
+
+function plain(results: ort.InferenceSession.ReturnType): Record<string, { type: string; dims: readonly number[]; data: unknown[] }> {
+  return Object.fromEntries(Object.entries(results).map(([name, tensor]) => [name, { type: tensor.type, dims: tensor.dims, data: Array.from(tensor.data as ArrayLike<unknown>) }]))
+}
+
+/** setImmediate turns the event loop completes while `work` is pending. */
+async function turnsDuring(work: Promise<unknown>): Promise<number> {
+  let turns = 0
+  let done = false
+  const settled = work.finally(() => (done = true))
+  await new Promise<void>((resolve) => {
+    const turn = (): void => {
+      if (done) return resolve()
+      turns += 1
+      setImmediate(turn)
+    }
+    setImmediate(turn)
+  })
+  await settled
+  return turns
+}
+
+describe('InferenceThreads', () => {
+  let iris: Uint8Array
+  const threads = new InferenceThreads(2)
+  before(async () => {
+    iris = readFileSync(join(await demoModelsDir(), 'iris', '1', 'model.onnx'))
+  })
+  after(() => threads.close())
+
+  it('answers exactly as the same session on the event-loop thread, with and without fetches', async () => {
+    const local = await ort.InferenceSession.create(iris, OPTIONS)
+    const threaded = await threads.open(iris, OPTIONS)
+    try {
+      assert.deepEqual(threaded.inputMetadata, local.inputMetadata)
+      assert.deepEqual(threaded.outputMetadata, local.outputMetadata)
+      const feeds = { input: irisInput(IRIS_ROWS) }
+      const expected = plain(await local.run(feeds))
+      assert.deepEqual(plain(await threaded.run(feeds)), expected)
+      const onlyLabel = await threaded.run(feeds, ['label'])
+      assert.deepEqual(Object.keys(onlyLabel), ['label'])
+      assert.deepEqual(plain(onlyLabel).label, expected.label)
+    } finally {
+      await local.release()
+      await threaded.release()
+    }
+  })
+
+  it('keeps the event loop turning while a long run computes, which a session on the loop cannot', async () => {
+    const mlp = buildMlpModel()
+    const rows = 512
+    const feeds = { input: new ort.Tensor('float32', new Float32Array(rows * DEFAULT_MLP_OPTIONS.inputs).fill(0.25), [rows, DEFAULT_MLP_OPTIONS.inputs]) }
+    const local = await ort.InferenceSession.create(mlp, OPTIONS)
+    const threaded: ModelSession = await threads.open(mlp, OPTIONS)
+    try {
+      const [inputName] = local.inputNames
+      assert.equal(inputName, 'input')
+      assert.equal(await turnsDuring(local.run(feeds)), 0, 'onnxruntime-node runs on the JS thread: no turn while it computes')
+      assert.ok(await turnsDuring(threaded.run(feeds)) > 0, 'the loop turned while the inference thread computed')
+      assert.deepEqual(plain(await threaded.run(feeds)), plain(await local.run(feeds)))
+    } finally {
+      await local.release()
+      await threaded.release()
+    }
+  })
+
+  it('returns a failed run as an error and goes on serving', async () => {
+    const threaded = await threads.open(iris, OPTIONS)
+    try {
+      await assert.rejects(threaded.run({ input: new ort.Tensor('float32', new Float32Array(3), [1, 3]) }), /dimension|shape|Got invalid/i)
+      const results = await threaded.run({ input: irisInput(IRIS_ROWS.slice(0, 1)) })
+      assert.equal(Number((results.label as ort.Tensor).data[0]), 0)
+    } finally {
+      await threaded.release()
+    }
+  })
+
+  it('refuses a released session and an unloadable model with clear errors', async () => {
+    const threaded = await threads.open(iris, OPTIONS)
+    await threaded.release()
+    await assert.rejects(threaded.run({ input: irisInput(IRIS_ROWS) }), /no session/)
+    await assert.rejects(threads.open(new Uint8Array([1, 2, 3, 4]), OPTIONS), Error)
+  })
+
+  it('fails runs after close() instead of hanging', async () => {
+    const own = new InferenceThreads(1)
+    const threaded = await own.open(iris, OPTIONS)
+    await own.close()
+    await assert.rejects(threaded.run({ input: irisInput(IRIS_ROWS) }), /stopping/)
+  })
+})
+
+describe('inference.threads through the gateway', () => {
+  let threaded: TestServer
+  let inline: TestServer
+  before(async () => {
+    threaded = await startServer({ config: { inference: { threads: 1 }, cache: { enabled: false } } })
+    inline = await startServer({ config: { cache: { enabled: false } } })
+  })
+  after(async () => {
+    await threaded.close()
+    await inline.close()
+  })
+
+  it('answers v1 predict and v2 infer as the event-loop sessions do', async () => {
+    const answers = await Promise.all([threaded, inline].map(async (server) => {
+      const token = server.token(['user'])
+      const predict = await postJson(`${server.url}/api/v1/models/iris/predict`, { inputs: IRIS_ROWS }, token)
+      assert.equal(predict.status, 200)
+      const infer = await postJson(`${server.url}/v2/models/iris/infer`, { inputs: [{ name: 'input', shape: [3, 4], datatype: 'FP32', data: IRIS_ROWS.flat() }] }, token)
+      assert.equal(infer.status, 200)
+      const v1 = (await predict.json()) as Record<string, unknown>
+      delete v1.request_id
+      const v2 = (await infer.json()) as Record<string, unknown>
+      delete v2.id
+      return { v1, v2 }
+    }))
+    assert.deepEqual(answers[0], answers[1])
+    assert.deepEqual((answers[0]?.v1 as { predictions: unknown }).predictions, ['setosa', 'versicolor', 'virginica'])
+  })
+})

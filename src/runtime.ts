@@ -49,7 +49,7 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   const keys = loadVerificationKeys(config)
   const redis = config.rateLimit.redisUrl === undefined ? undefined : new Redis(config.rateLimit.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
   const { batching, threads: threadCount, ...ortOptions } = config.inference
-  const threads = threadCount > 0 ? new InferenceThreads(threadCount) : undefined
+  const threads = threadCount > 0 ? new InferenceThreads(threadCount, logger) : undefined
   const registry = new ModelRegistry({ dir: resolve(config.models.dir), logger, metrics, sessionOptions: { ...ortOptions, threads }, drainMs: config.models.drainMs })
   const cache = config.cache.enabled ? new PredictionCache(config.cache) : undefined
   const predictor = new Predictor(metrics, cache, batching)

@@ -2,6 +2,7 @@ import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import ort from 'onnxruntime-node'
+import type { Logger } from '../observability/logger.js'
 import type { ThreadReply, ThreadRequest, WireTensor } from './inference-thread-protocol.js'
 import type { ModelSession } from './model-session.js'
 
@@ -13,12 +14,16 @@ type Outgoing<R = ThreadRequest> = R extends ThreadRequest ? Omit<R, 'id'> : nev
  * that holds the fewest, and its runs go there, so the event loop keeps serving requests, health
  * checks and /metrics while a model computes. Tensors are copied across (structured clone), which
  * costs a few microseconds a run; worth it when runs are long, not for a 10 µs tree ensemble.
+ *
+ * A thread that dies is replaced, so later loads land on a live one; the sessions it held fail
+ * their runs (500) until their model is reloaded, and the failure is logged.
  */
 export class InferenceThreads {
   readonly #threads: InferenceThread[]
+  #stopping = false
 
-  constructor(count: number) {
-    this.#threads = Array.from({ length: count }, () => new InferenceThread())
+  constructor(count: number, private readonly logger?: Logger) {
+    this.#threads = Array.from({ length: count }, () => this.#start())
   }
 
   /** Opens a session from model bytes on the least loaded thread. */
@@ -29,7 +34,18 @@ export class InferenceThreads {
 
   /** Stops every thread; runs still in flight fail. */
   async close(): Promise<void> {
+    this.#stopping = true
     await Promise.all(this.#threads.map((thread) => thread.stop()))
+  }
+
+  #start(): InferenceThread {
+    const thread = new InferenceThread((err) => {
+      if (this.#stopping) return
+      this.logger?.error('inference thread died; its sessions fail until their models are reloaded', { reason: err.message, sessions: thread.sessions })
+      const index = this.#threads.indexOf(thread)
+      if (index >= 0) this.#threads[index] = this.#start()
+    })
+    return thread
   }
 }
 
@@ -46,7 +62,7 @@ class InferenceThread {
   #nextId = 1
   #failure: Error | undefined
 
-  constructor() {
+  constructor(private readonly onFailure: (err: Error) => void) {
     this.#worker = startWorker()
     this.#worker.on('message', (reply: ThreadReply) => this.#settle(reply))
     this.#worker.on('error', (err) => this.#fail(new Error(`inference thread failed: ${err.message}`)))
@@ -102,7 +118,10 @@ class InferenceThread {
   }
 
   #fail(err: Error): void {
-    this.#failure ??= err
+    if (this.#failure === undefined) {
+      this.#failure = err
+      this.onFailure(err)
+    }
     for (const [id, pending] of this.#pending) {
       this.#forget(id)
       pending.reject(this.#failure)

@@ -36,7 +36,8 @@ interface Pending<Row, Result> {
  * A bounded micro-batch queue for one model version (Triton's dynamic batcher): requests that
  * arrive while a run is busy, or within the queue delay, are merged into one run of up to
  * maxBatchSize rows, and each request gets back exactly its own rows. One run is in flight at a
- * time: onnxruntime-node runs a session on the JS thread, so a second run would only wait.
+ * time: a session computes one run at a time, on the JS thread or on its inference thread, so a
+ * second run would only wait, while its rows could have joined the next batch.
  */
 export class MicroBatcher<Row, Result> {
   readonly #queue: Pending<Row, Result>[] = []

@@ -42,6 +42,25 @@ export interface SoakResult {
   rssAfterAllBytes: number
   non2xx: number
   errors: number
+  /** RSS read along the way, after the first requests and after each later stretch, in order. */
+  samples: { requests: number; rssBytes: number }[]
+}
+
+/**
+ * The leak check as a sentence: the target's two readings, then every reading along the way, so a
+ * reader can tell growth that keeps going (a leak) from a heap that moves up and down around its
+ * working size.
+ */
+export function soakSummary(soak: SoakResult): string {
+  const change = ((soak.rssAfterAllBytes / soak.rssAfterFirstBytes - 1) * 100).toFixed(1)
+  const later = soak.samples.filter((sample) => sample.requests > soak.firstRequests).map((sample) => sample.rssBytes)
+  const along = soak.samples.map((sample) => `${Math.round(sample.rssBytes / 1024 / 1024)} MiB after ${sample.requests}`).join(', ')
+  const range = later.length === 0 ? '' : `; after the first ${soak.firstRequests}, RSS stayed between ${mebibytes(Math.min(...later))} and ${mebibytes(Math.max(...later))}`
+  return [
+    `Portcullis, default config (cache on, 50,000 distinct Iris inputs), 16 connections: RSS ${mebibytes(soak.rssAfterFirstBytes)} after ${soak.firstRequests} requests, ${mebibytes(soak.rssAfterAllBytes)} after ${soak.requests} (${change} %), ${soak.non2xx + soak.errors} failed.`,
+    '',
+    `Along the way: ${along}${range}.`,
+  ].join('\n')
 }
 
 /** A target of issue 6 and whether this run met it. */

@@ -19,7 +19,7 @@ import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { LoadResult, LoadSpec } from './load.js'
-import { DEFAULT_SERVERS, isReference, mebibytes, ratioTable, resultTable, SERVER_ORDER, SERVERS, verdicts, verdictTable, type Cell, type ServerKind, type SoakResult } from './report.js'
+import { DEFAULT_SERVERS, isReference, mebibytes, ratioTable, resultTable, SERVER_ORDER, SERVERS, soakSummary, verdicts, verdictTable, type Cell, type ServerKind, type SoakResult } from './report.js'
 import { compileServers, pinning, runPinned, startBaseline, startPortcullis, type ServerProcess } from './servers.js'
 import { buildWorkload, irisBodies, type BenchModel, type Workload } from './workload.js'
 
@@ -43,6 +43,7 @@ const soakRequests = Number(values['soak-requests'])
 const selectedModels = new Set(values.models.split(','))
 const selectedServers = new Set(values.servers.split(','))
 const SOAK_FIRST = 10_000
+const SOAK_STRETCHES = 9
 const workDir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'))
 const twoCores = cpus().length >= 2
 const SERVER_CORE = twoCores ? 0 : undefined
@@ -104,16 +105,23 @@ async function soak(workload: Workload): Promise<SoakResult> {
     // 50,000 distinct inputs against a 10,000-entry cache: the cache fills, then keeps evicting.
     const bodies = irisBodies(50_000)
     const first = await load(server, workload, workload.models.iris, 16, { bodies, warmupSeconds: 0, amount: SOAK_FIRST })
-    const rssAfterFirstBytes = server.rssBytes()
-    const rest = await load(server, workload, workload.models.iris, 16, { bodies, warmupSeconds: 0, amount: soakRequests - SOAK_FIRST })
-    return {
-      requests: first.requests + rest.requests,
-      firstRequests: first.requests,
-      rssAfterFirstBytes,
-      rssAfterAllBytes: server.rssBytes(),
-      non2xx: first.non2xx + rest.non2xx,
-      errors: first.errors + rest.errors,
+    const samples = [{ requests: first.requests, rssBytes: server.rssBytes() }]
+    let { requests, non2xx, errors } = first
+    // The rest in stretches, RSS read after each: the target compares only the first and last
+    // readings, the ones between show whether RSS keeps climbing or moves around a level.
+    const remaining = Math.max(0, soakRequests - SOAK_FIRST)
+    for (let stretch = 0; stretch < SOAK_STRETCHES; stretch += 1) {
+      const amount = Math.floor(((stretch + 1) * remaining) / SOAK_STRETCHES) - Math.floor((stretch * remaining) / SOAK_STRETCHES)
+      if (amount === 0) continue
+      const result = await load(server, workload, workload.models.iris, 16, { bodies, warmupSeconds: 0, amount })
+      requests += result.requests
+      non2xx += result.non2xx
+      errors += result.errors
+      samples.push({ requests, rssBytes: server.rssBytes() })
     }
+    const rssAfterFirstBytes = samples[0]?.rssBytes ?? NaN
+    const rssAfterAllBytes = samples.at(-1)?.rssBytes ?? NaN
+    return { requests, firstRequests: first.requests, rssAfterFirstBytes, rssAfterAllBytes, non2xx, errors, samples }
   } finally {
     await server.stop()
   }
@@ -189,9 +197,7 @@ async function main(): Promise<void> {
       '',
       '### Leak check',
       '',
-      soakResult === undefined
-        ? 'not run (--no-soak)'
-        : `Portcullis, default config (cache on, 50,000 distinct Iris inputs), 16 connections: RSS ${mebibytes(soakResult.rssAfterFirstBytes)} after ${soakResult.firstRequests} requests, ${mebibytes(soakResult.rssAfterAllBytes)} after ${soakResult.requests} (${((soakResult.rssAfterAllBytes / soakResult.rssAfterFirstBytes - 1) * 100).toFixed(1)} %), ${soakResult.non2xx + soakResult.errors} failed`,
+      soakResult === undefined ? 'not run (--no-soak)' : soakSummary(soakResult),
       '',
       '### Targets (issue 6)',
       '',

@@ -8,7 +8,7 @@ export const SERVERS = {
   'floor-headers': 'Koa floor + the contract\'s response headers',
   portcullis: 'Portcullis, cache off',
   unbatched: 'Portcullis, cache off, batching off',
-  threaded: 'Portcullis, cache off, sessions on an inference thread',
+  threaded: 'Portcullis, cache off, every session on an inference thread',
   cached: 'Portcullis, cache hits',
 } as const
 

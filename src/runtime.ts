@@ -48,9 +48,9 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   const metrics = createMetrics()
   const keys = loadVerificationKeys(config)
   const redis = config.rateLimit.redisUrl === undefined ? undefined : new Redis(config.rateLimit.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
-  const { batching, threads: threadCount, ...ortOptions } = config.inference
+  const { batching, threads: threadCount, ...sessionOptions } = config.inference
   const threads = threadCount > 0 ? new InferenceThreads(threadCount, logger) : undefined
-  const registry = new ModelRegistry({ dir: resolve(config.models.dir), logger, metrics, sessionOptions: { ...ortOptions, threads }, drainMs: config.models.drainMs })
+  const registry = new ModelRegistry({ dir: resolve(config.models.dir), logger, metrics, sessionOptions: { ...sessionOptions, threads }, drainMs: config.models.drainMs })
   const cache = config.cache.enabled ? new PredictionCache(config.cache) : undefined
   const predictor = new Predictor(metrics, cache, batching)
   const tensorPredictor = new TensorPredictor(metrics, config.cache.enabled ? config.cache : undefined)

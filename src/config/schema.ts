@@ -149,8 +149,10 @@ const inferenceSchema = z.strictObject({
   intraOpNumThreads: z.number().int().positive().default(1),
   interOpNumThreads: z.number().int().positive().default(1),
   graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']).default('all'),
-  /** Inference threads that own the sessions and run them off the event loop; 0 runs them on it. */
-  threads: z.number().int().min(0).max(64).default(0),
+  /** Inference threads for slow versions (see threadAboveMicroseconds); 0 keeps every session on the event loop. */
+  threads: z.number().int().min(0).max(64).default(1),
+  /** A version whose one-row warm-up run takes at least this long computes on an inference thread; 0: every version. */
+  threadAboveMicroseconds: z.number().int().min(0).default(1000),
   batching: batchingSchema.default(batchingSchema.parse({})),
 })
 

@@ -10,26 +10,37 @@ import type { ModelSession } from './model-session.js'
 type Outgoing<R = ThreadRequest> = R extends ThreadRequest ? Omit<R, 'id'> : never
 
 /**
- * Inference threads (`inference.threads` > 0): each version's session is opened on the thread
- * that holds the fewest, and its runs go there, so the event loop keeps serving requests, health
- * checks and /metrics while a model computes. Tensors are copied across (structured clone), which
- * costs a few microseconds a run; worth it when runs are long, not for a 10 µs tree ensemble.
+ * Up to `count` inference threads: a session opened here lives on a thread (a new one while
+ * fewer than `count` run, else the one holding the fewest sessions) and its runs go there, so the
+ * event loop keeps serving requests, health checks and /metrics while a model computes. Tensors
+ * are copied across (structured clone), which costs a few microseconds a run: worth it when runs
+ * are long, not for a 10 µs tree ensemble. No thread starts before the first session needs it.
  *
- * A thread that dies is replaced, so later loads land on a live one; the sessions it held fail
+ * A thread that dies is dropped, so later loads land on a live one; the sessions it held fail
  * their runs (500) until their model is reloaded, and the failure is logged.
  */
 export class InferenceThreads {
-  readonly #threads: InferenceThread[]
+  readonly #threads: InferenceThread[] = []
   #stopping = false
 
-  constructor(count: number, private readonly logger?: Logger) {
-    this.#threads = Array.from({ length: count }, () => this.#start())
+  constructor(
+    private readonly count: number,
+    private readonly logger?: Logger,
+  ) {
+    if (!Number.isInteger(count) || count < 1) throw new RangeError(`inference threads: expected a positive count, got ${count}`)
   }
 
-  /** Opens a session from model bytes on the least loaded thread. */
+  /** Opens a session from model bytes on an inference thread. */
   open(bytes: Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<ModelSession> {
-    const thread = this.#threads.reduce((least, candidate) => (candidate.sessions < least.sessions ? candidate : least))
+    if (this.#stopping) return Promise.reject(new Error('inference threads are stopping'))
+    const idle = this.#threads.length < this.count ? this.#start() : undefined
+    const thread = idle ?? this.#threads.reduce((least, candidate) => (candidate.sessions < least.sessions ? candidate : least))
     return thread.open(bytes, options)
+  }
+
+  /** Threads running now. */
+  get running(): number {
+    return this.#threads.length
   }
 
   /** Stops every thread; runs still in flight fail. */
@@ -43,8 +54,9 @@ export class InferenceThreads {
       if (this.#stopping) return
       this.logger?.error('inference thread died; its sessions fail until their models are reloaded', { reason: err.message, sessions: thread.sessions })
       const index = this.#threads.indexOf(thread)
-      if (index >= 0) this.#threads[index] = this.#start()
+      if (index >= 0) this.#threads.splice(index, 1)
     })
+    this.#threads.push(thread)
     return thread
   }
 }

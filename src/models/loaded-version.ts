@@ -8,6 +8,8 @@ export interface LoadedVersion {
   readonly model: string
   readonly version: string
   readonly session: ModelSession
+  /** Where the session computes: on the event-loop thread, or on an inference thread (config `inference.threads`). */
+  readonly runsOn: 'event-loop' | 'inference-thread'
   readonly metadata: ModelMetadata
   readonly inputs: readonly TensorSpec[]
   readonly outputs: readonly TensorSpec[]

@@ -12,8 +12,10 @@ export interface SessionOptions {
   intraOpNumThreads?: number
   interOpNumThreads?: number
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all'
-  /** Open sessions on these inference threads instead of the event-loop thread. */
+  /** Inference threads for versions whose runs are slow (see openVersion). */
   threads?: InferenceThreads
+  /** A version whose one-row run takes at least this long goes onto an inference thread; 0: every version. */
+  threadAboveMicroseconds?: number
 }
 
 /** The bytes of a model file and their sha256 (hex). */
@@ -39,7 +41,12 @@ export async function loadVersion(
   return openVersion(model, version, await readModelFile(path), metadata, options)
 }
 
-/** Opens a version from bytes already read; a session that fails a check is released before the error is thrown. */
+/**
+ * Opens a version from bytes already read; a session that fails a check is released before the
+ * error is thrown. With inference threads, a version whose one-row run takes at least
+ * `threadAboveMicroseconds` is moved onto one (all of them when that is 0), so a heavy model
+ * never holds up the event loop while light ones skip the copy to and from the thread.
+ */
 export async function openVersion(
   model: string,
   version: string,
@@ -51,23 +58,47 @@ export async function openVersion(
   if (expected !== undefined && expected.toLowerCase() !== file.digest) {
     throw new Error(`sha256 mismatch for version ${version}: expected ${expected.toLowerCase()}, file has ${file.digest}`)
   }
-  const { threads, ...ortOptions } = options
+  const { threads, threadAboveMicroseconds = 0, ...ortOptions } = options
+  const sessionOptions = { ...ortOptions, logSeverityLevel: 3 as const }
+  const identity = { model, version, metadata, digest: file.digest }
+  if (threads !== undefined && threadAboveMicroseconds === 0) {
+    return (await openChecked(identity, 'inference-thread', () => threads.open(file.bytes, sessionOptions))).loaded
+  }
+  const local = await openChecked(identity, 'event-loop', async () => onEventLoop(await ort.InferenceSession.create(file.bytes, sessionOptions)))
+  if (threads === undefined || local.runMicros === undefined || local.runMicros < threadAboveMicroseconds) return local.loaded
+  try {
+    return (await openChecked(identity, 'inference-thread', () => threads.open(file.bytes, sessionOptions))).loaded
+  } finally {
+    await local.loaded.session.release().catch(() => undefined)
+  }
+}
+
+/** What a LoadedVersion is, apart from its session and what the session tells. */
+interface VersionIdentity {
+  model: string
+  version: string
+  metadata: ModelMetadata
+  digest: string
+}
+
+/** Opens a session, checks its interface and warms it up; the warm-up's second run is timed. */
+async function openChecked(
+  identity: VersionIdentity,
+  runsOn: LoadedVersion['runsOn'],
+  open: () => Promise<ModelSession>,
+): Promise<{ loaded: LoadedVersion; runMicros: number | undefined }> {
   let session: ModelSession
   try {
-    const sessionOptions = { ...ortOptions, logSeverityLevel: 3 as const }
-    session = threads === undefined ? onEventLoop(await ort.InferenceSession.create(file.bytes, sessionOptions)) : await threads.open(file.bytes, sessionOptions)
+    session = await open()
   } catch (err) {
     throw new Error(`not a loadable ONNX model: ${firstLine(err)}`, { cause: err })
   }
   try {
     const inputs = describeValues(session.inputMetadata)
     const outputs = describeValues(session.outputMetadata)
-    const rowApi = checkInterface(inputs, outputs, metadata)
-    const loaded: LoadedVersion = Object.freeze({
-      model, version, session, metadata, inputs, outputs, ...rowApi, digest: file.digest, loadedAt: new Date(),
-    })
-    await warmUp(loaded)
-    return loaded
+    const rowApi = checkInterface(inputs, outputs, identity.metadata)
+    const loaded: LoadedVersion = Object.freeze({ ...identity, session, runsOn, inputs, outputs, ...rowApi, loadedAt: new Date() })
+    return { loaded, runMicros: await warmUp(loaded) }
   } catch (err) {
     await session.release().catch(() => undefined)
     throw err
@@ -108,7 +139,11 @@ function rowShapeProblem(inputs: TensorSpec[]): string | undefined {
   return undefined
 }
 
-async function warmUp(loaded: LoadedVersion): Promise<void> {
+/**
+ * Runs the version once on zeros, then times a second run (the first pays one-time allocations).
+ * Resolves with that run's microseconds, or undefined for a model that cannot be fed zeros.
+ */
+async function warmUp(loaded: LoadedVersion): Promise<number | undefined> {
   const feeds: Record<string, ort.Tensor> = {}
   for (const input of loaded.inputs) {
     // Dynamic dimensions are warmed up with 1 (contract.md, "HTTP routes"); the feature dimension
@@ -116,11 +151,14 @@ async function warmUp(loaded: LoadedVersion): Promise<void> {
     const dims = input.shape.map((dim, axis) => (dim > 0 ? dim : axis === 1 && loaded.featureCount > 0 ? loaded.featureCount : 1))
     const tensor = zeroTensor(input.dtype, dims)
     // A model with a map or sequence input cannot be fed a zero tensor; it loads without warm-up.
-    if (tensor === undefined) return
+    if (tensor === undefined) return undefined
     feeds[input.name] = tensor
   }
   try {
     await loaded.session.run(feeds)
+    const started = performance.now()
+    await loaded.session.run(feeds)
+    return (performance.now() - started) * 1000
   } catch (err) {
     throw new Error(`warm-up inference failed: ${firstLine(err)}`, { cause: err })
   }

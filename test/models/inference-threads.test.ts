@@ -5,7 +5,9 @@ import { after, before, describe, it } from 'node:test'
 import ort from 'onnxruntime-node'
 import { buildMlpModel, DEFAULT_MLP_OPTIONS } from '../../src/demo/mlp.js'
 import { InferenceThreads } from '../../src/models/inference-threads.js'
+import { BARE_METADATA } from '../../src/models/metadata.js'
 import type { ModelSession } from '../../src/models/model-session.js'
+import { openVersion, readModelFile } from '../../src/models/session.js'
 import { demoModelsDir } from '../helpers/demo-models.js'
 import { postJson, startServer, type TestServer } from '../helpers/server.js'
 
@@ -99,6 +101,19 @@ describe('InferenceThreads', () => {
     await assert.rejects(threads.open(new Uint8Array([1, 2, 3, 4]), OPTIONS), Error)
   })
 
+  it('starts no thread before a session needs one, then one per session up to its count', async () => {
+    const own = new InferenceThreads(2)
+    try {
+      assert.equal(own.running, 0)
+      const sessions = [await own.open(iris, OPTIONS), await own.open(iris, OPTIONS), await own.open(iris, OPTIONS)]
+      assert.equal(own.running, 2)
+      for (const session of sessions) await session.release()
+    } finally {
+      await own.close()
+    }
+    assert.throws(() => new InferenceThreads(0), RangeError)
+  })
+
   it('fails runs after close() instead of hanging', async () => {
     const own = new InferenceThreads(1)
     const threaded = await own.open(iris, OPTIONS)
@@ -107,16 +122,49 @@ describe('InferenceThreads', () => {
   })
 })
 
+describe('openVersion with inference threads', () => {
+  const threads = new InferenceThreads(1)
+  after(() => threads.close())
+
+  async function open(file: string, options: Parameters<typeof openVersion>[4]) {
+    return openVersion('m', '1', await readModelFile(file), BARE_METADATA, options)
+  }
+
+  it('keeps a version whose run is quicker than threadAboveMicroseconds on the event loop, and moves a slower one', async () => {
+    const file = join(await demoModelsDir(), 'iris', '1', 'model.onnx')
+    const quick = await open(file, { threads, threadAboveMicroseconds: 10_000_000 })
+    const slow = await open(file, { threads, threadAboveMicroseconds: 1 })
+    const every = await open(file, { threads, threadAboveMicroseconds: 0 })
+    const none = await open(file, {})
+    try {
+      assert.deepEqual([quick.runsOn, slow.runsOn, every.runsOn, none.runsOn], ['event-loop', 'inference-thread', 'inference-thread', 'event-loop'])
+      const feeds = { input: irisInput(IRIS_ROWS) }
+      const expected = plain(await none.session.run(feeds))
+      for (const version of [quick, slow, every]) assert.deepEqual(plain(await version.session.run(feeds)), expected)
+    } finally {
+      for (const version of [quick, slow, every, none]) await version.session.release()
+    }
+  })
+})
+
 describe('inference.threads through the gateway', () => {
   let threaded: TestServer
   let inline: TestServer
   before(async () => {
-    threaded = await startServer({ config: { inference: { threads: 1 }, cache: { enabled: false } } })
-    inline = await startServer({ config: { cache: { enabled: false } } })
+    threaded = await startServer({ config: { inference: { threads: 1, threadAboveMicroseconds: 0 }, cache: { enabled: false } } })
+    inline = await startServer({ config: { inference: { threads: 0 }, cache: { enabled: false } } })
   })
   after(async () => {
     await threaded.close()
     await inline.close()
+  })
+
+  it('places every version as configured', () => {
+    for (const [server, runsOn] of [[threaded, 'inference-thread'], [inline, 'event-loop']] as const) {
+      const names = server.runtime.registry.list().map((model) => model.name)
+      assert.ok(names.length > 0)
+      for (const name of names) assert.equal(server.runtime.registry.resolve(name).runsOn, runsOn, name)
+    }
   })
 
   it('answers v1 predict and v2 infer as the event-loop sessions do', async () => {

@@ -10,6 +10,8 @@ export interface LoadedVersion {
   readonly session: ModelSession
   /** Where the session computes: on the event-loop thread, or on an inference thread (config `inference.threads`). */
   readonly runsOn: 'event-loop' | 'inference-thread'
+  /** Microseconds of a one-row run on the event-loop thread, timed at load; undefined when not timed there. */
+  readonly rowRunMicros?: number
   readonly metadata: ModelMetadata
   readonly inputs: readonly TensorSpec[]
   readonly outputs: readonly TensorSpec[]

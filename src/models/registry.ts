@@ -238,7 +238,7 @@ export class ModelRegistry {
     const state = this.#setVersion(name, { version, status: 'ready', loaded, stats: old.stats })
     this.#retire(kept)
     this.options.metrics.modelLoaded.labels(name, version).set(1)
-    this.options.logger.info('model version loaded', { model: name, version, digest: loaded.digest, runs_on: loaded.runsOn })
+    this.options.logger.info('model version loaded', { model: name, version, digest: loaded.digest, runs_on: loaded.runsOn, row_run_us: loaded.rowRunMicros ?? null })
     return state
   }
 

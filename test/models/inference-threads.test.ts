@@ -138,6 +138,8 @@ describe('openVersion with inference threads', () => {
     const none = await open(file, {})
     try {
       assert.deepEqual([quick.runsOn, slow.runsOn, every.runsOn, none.runsOn], ['event-loop', 'inference-thread', 'inference-thread', 'event-loop'])
+      for (const timed of [quick, slow, none]) assert.ok((timed.rowRunMicros ?? 0) > 0, 'timed on the event loop at load')
+      assert.equal(every.rowRunMicros, undefined, 'never ran on the event loop')
       const feeds = { input: irisInput(IRIS_ROWS) }
       const expected = plain(await none.session.run(feeds))
       for (const version of [quick, slow, every]) assert.deepEqual(plain(await version.session.run(feeds)), expected)

@@ -26,6 +26,8 @@ export class InferenceThreads {
   constructor(
     private readonly count: number,
     private readonly logger?: Logger,
+    /** Starts one thread's worker; tests pass their own to see what a dying thread does. */
+    private readonly startWorker: () => Worker = startInferenceWorker,
   ) {
     if (!Number.isInteger(count) || count < 1) throw new RangeError(`inference threads: expected a positive count, got ${count}`)
   }
@@ -50,7 +52,7 @@ export class InferenceThreads {
   }
 
   #start(): InferenceThread {
-    const thread = new InferenceThread((err) => {
+    const thread = new InferenceThread(this.startWorker(), (err) => {
       if (this.#stopping) return
       this.logger?.error('inference thread died; its sessions fail until their models are reloaded', { reason: err.message, sessions: thread.sessions })
       const index = this.#threads.indexOf(thread)
@@ -74,8 +76,11 @@ class InferenceThread {
   #nextId = 1
   #failure: Error | undefined
 
-  constructor(private readonly onFailure: (err: Error) => void) {
-    this.#worker = startWorker()
+  constructor(
+    worker: Worker,
+    private readonly onFailure: (err: Error) => void,
+  ) {
+    this.#worker = worker
     this.#worker.on('message', (reply: ThreadReply) => this.#settle(reply))
     this.#worker.on('error', (err) => this.#fail(new Error(`inference thread failed: ${err.message}`)))
     this.#worker.on('exit', (code) => this.#fail(new Error(`inference thread stopped (exit code ${code})`)))
@@ -173,7 +178,7 @@ function unexpected(reply: ThreadReply): Error {
  * the TypeScript sources (tests, tsx), a worker does not inherit tsx's loader hooks, so it
  * registers them itself before importing the .ts entry.
  */
-function startWorker(): Worker {
+function startInferenceWorker(): Worker {
   const extension = extname(fileURLToPath(import.meta.url))
   const entry = new URL(`./inference-thread${extension}`, import.meta.url)
   if (extension !== '.ts') return new Worker(entry)

@@ -2,11 +2,14 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { PassThrough } from 'node:stream'
+import { Worker } from 'node:worker_threads'
 import ort from 'onnxruntime-node'
 import { buildMlpModel, DEFAULT_MLP_OPTIONS } from '../../src/demo/mlp.js'
 import { InferenceThreads } from '../../src/models/inference-threads.js'
 import { BARE_METADATA } from '../../src/models/metadata.js'
 import type { ModelSession } from '../../src/models/model-session.js'
+import { createLogger } from '../../src/observability/logger.js'
 import { openVersion, readModelFile } from '../../src/models/session.js'
 import { demoModelsDir } from '../helpers/demo-models.js'
 import { postJson, startServer, type TestServer } from '../helpers/server.js'
@@ -112,6 +115,34 @@ describe('InferenceThreads', () => {
       await own.close()
     }
     assert.throws(() => new InferenceThreads(0), RangeError)
+  })
+
+  it('fails the runs of a thread that dies, logs it, and opens later sessions on a new thread', async () => {
+    // A stand-in thread that opens anything (no tensors) and dies on its first run.
+    const dying = `
+      const { parentPort } = require('node:worker_threads')
+      parentPort.on('message', (request) => {
+        if (request.op === 'open') parentPort.postMessage({ id: request.id, op: 'open', inputMetadata: [], outputMetadata: [] })
+        else process.exit(3)
+      })`
+    const log = new PassThrough()
+    let logged = ''
+    log.setEncoding('utf8').on('data', (chunk: string) => (logged += chunk))
+    const own = new InferenceThreads(1, createLogger({ level: 'error', stream: log }), () => new Worker(dying, { eval: true }))
+    try {
+      const first = await own.open(iris, OPTIONS)
+      assert.equal(own.running, 1)
+      await assert.rejects(first.run({ input: irisInput(IRIS_ROWS) }), /inference thread stopped \(exit code 3\)/)
+      assert.equal(own.running, 0, 'the dead thread is dropped')
+      await assert.rejects(first.run({ input: irisInput(IRIS_ROWS) }), /exit code 3/, 'its sessions keep failing, they do not hang')
+      const line = JSON.parse(logged.trim().split('\n')[0] ?? '{}') as { level?: string; message?: string; sessions?: number }
+      assert.deepEqual([line.level, line.message, line.sessions], ['error', 'inference thread died; its sessions fail until their models are reloaded', 1])
+      const second = await own.open(iris, OPTIONS)
+      assert.equal(own.running, 1, 'a later load starts a new thread')
+      await assert.rejects(second.run({ input: irisInput(IRIS_ROWS) }), /exit code 3/)
+    } finally {
+      await own.close()
+    }
   })
 
   it('fails runs after close() instead of hanging', async () => {

@@ -35,8 +35,8 @@ export class InferenceThreads {
   /** Opens a session from model bytes on an inference thread. */
   open(bytes: Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<ModelSession> {
     if (this.#stopping) return Promise.reject(new Error('inference threads are stopping'))
-    const idle = this.#threads.length < this.count ? this.#start() : undefined
-    const thread = idle ?? this.#threads.reduce((least, candidate) => (candidate.sessions < least.sessions ? candidate : least))
+    const started = this.#threads.length < this.count ? this.#start() : undefined
+    const thread = started ?? this.#threads.reduce((least, candidate) => (candidate.sessions < least.sessions ? candidate : least))
     return thread.open(bytes, options)
   }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { OpenAPIRegistry, OpenApiGeneratorV31, extendZodWithOpenApi, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi'
 import { z } from 'zod'
 import { ERROR_STATUS, type ErrorCode } from '../errors/api-error.js'
+import { LOAD_FAILURE_CODES } from '../models/load-failure.js'
 import { modelMetadataSchema } from '../models/metadata.js'
 import { predictBodySchema } from '../predict/input-schema.js'
 import { inferRequestSchema } from '../predict/tensor-input.js'
@@ -85,10 +86,13 @@ const versionStatus = z.enum(['loading', 'ready', 'failed', 'inactive']).openapi
   description: '`inactive` when the version policy keeps the version out or the model is deactivated',
 })
 
+const reasonCode = z.enum([...LOAD_FAILURE_CODES, 'deactivated']).openapi('LoadFailureCode')
+
 const versionSchema = z.strictObject({
   version: z.string().openapi({ example: '1' }),
   status: versionStatus,
-  reason: z.string().optional().openapi({ description: 'Why the last load failed; a `ready` version with a reason serves its last good file' }),
+  reason: reasonCode.optional().openapi({ description: 'Why the last load failed, as a code; a `ready` version with a reason serves its last good file' }),
+  detail: z.string().optional().openapi({ description: 'The message behind `reason`; only for callers with `models:admin`' }),
   digest: z.string().optional().openapi({ example: 'sha256:9f86d08…' }),
   loaded_at: z.iso.datetime().optional(),
   requests: z.number().int().min(0).openapi({ description: 'Requests routed to this version since it loaded' }),
@@ -104,7 +108,8 @@ const modelSummaryShape = {
   description: z.string().optional(),
   active: z.boolean(),
   versions: z.array(versionSchema),
-  reason: z.string().optional().openapi({ description: 'Why model.yaml could not be read' }),
+  reason: reasonCode.optional().openapi({ description: 'Why model.yaml could not be read, as a code' }),
+  detail: z.string().optional().openapi({ description: 'The message behind `reason`; only for callers with `models:admin`' }),
 }
 
 const modelSummarySchema = z.strictObject(modelSummaryShape).openapi('ModelSummary')
@@ -183,7 +188,7 @@ export const responseSchemas = {
     status: z.literal('ready'),
     models: z.array(z.strictObject({
       name: z.string(),
-      versions: z.array(z.strictObject({ version: z.string(), status: versionStatus, reason: z.string().optional() })),
+      versions: z.array(z.strictObject({ version: z.string(), status: versionStatus, reason: reasonCode.optional() })),
     })),
   }).openapi('Readiness'),
   modelList: z.strictObject({ models: z.array(modelSummarySchema), request_id: z.string() }).openapi('ModelList'),

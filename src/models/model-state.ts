@@ -1,4 +1,5 @@
 import { ApiError } from '../errors/api-error.js'
+import type { LoadFailureCode } from './load-failure.js'
 import type { LoadedVersion } from './loaded-version.js'
 import type { ModelMetadata } from './metadata.js'
 import { resolveAlias } from './version-policy.js'
@@ -17,8 +18,10 @@ export interface VersionState {
   readonly version: string
   readonly status: VersionStatus
   readonly loaded?: LoadedVersion
-  /** Why the last load failed or why the version is inactive; safe to show to an authenticated caller. */
+  /** Why the last load failed or why the version is inactive: the log's and admins' full message. */
   readonly reason?: string
+  /** The same as a short code, the only part public answers show. */
+  readonly code?: LoadFailureCode
   readonly stats: VersionStats
 }
 
@@ -29,7 +32,9 @@ export interface ModelState {
   readonly metadata: ModelMetadata
   readonly active: boolean
   readonly versions: ReadonlyMap<string, VersionState>
+  /** Why the current model.yaml was refused (full message), and its short code. */
   readonly reason?: string
+  readonly code?: LoadFailureCode
 }
 
 /** The versions one request runs on: the one that answers, and a shadow that receives a copy. */
@@ -47,6 +52,7 @@ export function versionOf(model: ModelState, versionRef: string | undefined): Ve
     throw new ApiError('not_found', `model "${model.name}" has no ${label}`)
   }
   if (version.status === 'inactive') {
+    // Only the version policy makes a version inactive, and its reason is the policy's own words.
     throw new ApiError('not_found', `model "${model.name}" version ${version.version} is not served: ${version.reason ?? 'inactive'}`)
   }
   return version

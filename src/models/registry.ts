@@ -1,6 +1,7 @@
 import { ApiError } from '../errors/api-error.js'
 import type { Logger } from '../observability/logger.js'
 import type { Metrics } from '../observability/metrics.js'
+import { failureCode, type LoadFailureCode } from './load-failure.js'
 import type { LoadedVersion } from './loaded-version.js'
 import { BARE_METADATA, readModelMetadata, type ModelMetadata } from './metadata.js'
 import { servingOf, servingVersion, versionOf, type ModelState, type Route, type VersionState } from './model-state.js'
@@ -214,13 +215,13 @@ export class ModelRegistry {
     try {
       file = await readModelFile(path)
     } catch (err) {
-      return this.#failed(name, old, `the model file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+      return this.#failed(name, old, 'unreadable_file', `the model file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
     }
     const kept = old.loaded
     if (!force && kept !== undefined && old.status !== 'inactive' && kept.digest === file.digest && sameInterface(kept.metadata, metadata)) {
       const expected = metadata.sha256?.[version]?.toLowerCase()
       if (expected !== undefined && expected !== file.digest) {
-        return this.#failed(name, old, `sha256 mismatch for version ${version}: expected ${expected}, file has ${file.digest}`)
+        return this.#failed(name, old, 'digest_mismatch', `sha256 mismatch for version ${version}: expected ${expected}, file has ${file.digest}`)
       }
       return this.#setVersion(name, { version, status: 'ready', loaded: kept, stats: old.stats })
     }
@@ -229,7 +230,7 @@ export class ModelRegistry {
     try {
       loaded = await openVersion(name, version, file, metadata, this.options.sessionOptions)
     } catch (err) {
-      return this.#failed(name, old, (err as Error).message)
+      return this.#failed(name, old, failureCode(err), (err as Error).message)
     }
     if (this.#closed) {
       await this.#release(loaded)
@@ -242,11 +243,11 @@ export class ModelRegistry {
     return state
   }
 
-  #failed(name: string, old: VersionState, reason: string): VersionState {
+  #failed(name: string, old: VersionState, code: LoadFailureCode, reason: string): VersionState {
     const kept = old.status === 'inactive' ? undefined : old.loaded
     this.options.metrics.modelLoadFailures.labels(name).inc()
     this.options.logger.warn('model version failed to load', { model: name, version: old.version, reason, serving: kept?.digest ?? null })
-    return this.#setVersion(name, { version: old.version, status: kept === undefined ? 'failed' : 'ready', loaded: kept, reason, stats: old.stats })
+    return this.#setVersion(name, { version: old.version, status: kept === undefined ? 'failed' : 'ready', loaded: kept, reason, code, stats: old.stats })
   }
 
   #exclude(name: string, version: string, reason: string): void {
@@ -255,7 +256,7 @@ export class ModelRegistry {
     if (old.loaded !== undefined) this.options.logger.info('model version retired', { model: name, version, reason })
     this.#retire(old.loaded)
     this.options.metrics.modelLoaded.labels(name, version).set(0)
-    this.#setVersion(name, { version, status: 'inactive', reason, stats: old.stats })
+    this.#setVersion(name, { version, status: 'inactive', reason, code: 'excluded_by_policy', stats: old.stats })
   }
 
   #rejectMetadata(source: ModelSource, reason: string): void {
@@ -263,12 +264,13 @@ export class ModelRegistry {
     this.options.metrics.modelLoadFailures.labels(source.name).inc()
     this.options.logger.warn('model.yaml rejected; the model keeps its last good state', { model: source.name, reason })
     if (previous !== undefined) {
-      this.#models.set(source.name, { ...previous, reason })
+      this.#models.set(source.name, { ...previous, reason, code: 'invalid_metadata' })
       return
     }
     const versions = new Map<string, VersionState>()
-    for (const version of source.versions.keys()) versions.set(version, { version, status: 'failed', reason, stats: { requests: 0 } })
-    this.#models.set(source.name, { name: source.name, metadata: BARE_METADATA, active: true, versions, reason })
+    for (const version of source.versions.keys()) versions.set(version, { version, status: 'failed', reason, code: 'invalid_metadata', stats: { requests: 0 } })
+    // Fail closed: a model whose model.yaml exists but cannot be read never serves with defaults.
+    this.#models.set(source.name, { name: source.name, metadata: BARE_METADATA, active: true, versions, reason, code: 'invalid_metadata' })
   }
 
   #remove(name: string): void {

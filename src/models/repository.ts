@@ -1,4 +1,5 @@
-import { readdir } from 'node:fs/promises'
+import type { Dirent } from 'node:fs'
+import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 
 /** One model found in the repository, with the files of its versions. */
@@ -21,11 +22,12 @@ export async function scanRepository(dir: string): Promise<ModelSource[]> {
   const entries = await readdir(dir, { withFileTypes: true })
   const models = new Map<string, ModelSource>()
   for (const entry of entries) {
-    if (entry.isFile() && entry.name.endsWith('.onnx')) {
+    const kind = await kindOf(dir, entry)
+    if (kind === 'file' && entry.name.endsWith('.onnx')) {
       const name = entry.name.slice(0, -'.onnx'.length)
       if (!MODEL_NAME.test(name) || models.has(name)) continue
       models.set(name, { name, versions: new Map([['1', join(dir, entry.name)]]) })
-    } else if (entry.isDirectory() && MODEL_NAME.test(entry.name)) {
+    } else if (kind === 'directory' && MODEL_NAME.test(entry.name)) {
       const source = await scanModelFolder(join(dir, entry.name), entry.name).catch(skipVanished)
       if (source !== undefined) models.set(entry.name, source)
     }
@@ -38,14 +40,25 @@ async function scanModelFolder(folder: string, name: string): Promise<ModelSourc
   const versions = new Map<string, string>()
   let metadataPath: string | undefined
   for (const entry of entries) {
-    if (entry.isFile() && entry.name === 'model.yaml') metadataPath = join(folder, entry.name)
-    if (entry.isDirectory() && VERSION_FOLDER.test(entry.name)) {
+    // Any entry named model.yaml counts, whatever it is: a symlink (a ConfigMap swaps one in) is
+    // followed when read, and one that cannot be read fails the model closed rather than letting
+    // it serve without the roles the file would set.
+    if (entry.name === 'model.yaml') metadataPath = join(folder, entry.name)
+    if (VERSION_FOLDER.test(entry.name) && (await kindOf(folder, entry)) === 'directory') {
       const files = (await readdir(join(folder, entry.name)).catch(skipVanished)) ?? []
       if (files.includes('model.onnx')) versions.set(entry.name, join(folder, entry.name, 'model.onnx'))
     }
   }
   if (versions.size === 0 && metadataPath === undefined) return undefined
   return { name, metadataPath, versions: new Map([...versions].sort(([a], [b]) => Number(a) - Number(b))) }
+}
+
+/** What an entry is, with symlinks followed (as model.onnx always was); a dangling link is 'missing'. */
+async function kindOf(dir: string, entry: Dirent): Promise<'file' | 'directory' | 'other' | 'missing'> {
+  if (!entry.isSymbolicLink()) return entry.isFile() ? 'file' : entry.isDirectory() ? 'directory' : 'other'
+  const target = await stat(join(dir, entry.name)).catch(skipVanished)
+  if (target === undefined) return 'missing'
+  return target.isFile() ? 'file' : target.isDirectory() ? 'directory' : 'other'
 }
 
 // The repository changes under a running scan (the watcher's whole point): a folder removed

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises'
 import ort from 'onnxruntime-node'
 import type { InferenceThreads } from './inference-threads.js'
 import type { LoadedVersion } from './loaded-version.js'
+import { LoadFailure } from './load-failure.js'
 import type { ModelMetadata } from './metadata.js'
 import { onEventLoop, type ModelSession } from './model-session.js'
 import { describeValues, type TensorSpec } from './tensor-io.js'
@@ -56,7 +57,7 @@ export async function openVersion(
 ): Promise<LoadedVersion> {
   const expected = metadata.sha256?.[version]
   if (expected !== undefined && expected.toLowerCase() !== file.digest) {
-    throw new Error(`sha256 mismatch for version ${version}: expected ${expected.toLowerCase()}, file has ${file.digest}`)
+    throw new LoadFailure('digest_mismatch', `sha256 mismatch for version ${version}: expected ${expected.toLowerCase()}, file has ${file.digest}`)
   }
   const { threads, threadAboveMicroseconds = 0, ...ortOptions } = options
   const sessionOptions = { ...ortOptions, logSeverityLevel: 3 as const }
@@ -93,7 +94,7 @@ async function openChecked(
   try {
     session = await open()
   } catch (err) {
-    throw new Error(`not a loadable ONNX model: ${firstLine(err)}`, { cause: err })
+    throw new LoadFailure('invalid_onnx', `not a loadable ONNX model: ${firstLine(err)}`, { cause: err })
   }
   try {
     const inputs = describeValues(session.inputMetadata)
@@ -115,12 +116,12 @@ async function openChecked(
 function checkInterface(inputs: TensorSpec[], outputs: TensorSpec[], metadata: ModelMetadata): { featureCount: number; rowApiError?: string } {
   for (const name of [metadata.outputs?.label, metadata.outputs?.probabilities]) {
     if (name !== undefined && !outputs.some((output) => output.name === name)) {
-      throw new Error(`model.yaml names output ${name}, which the model does not have`)
+      throw new LoadFailure('metadata_mismatch', `model.yaml names output ${name}, which the model does not have`)
     }
   }
   const notRows = rowShapeProblem(inputs)
   if (notRows !== undefined) {
-    if (metadata.features !== undefined) throw new Error(`model.yaml lists features, but the model ${notRows}`)
+    if (metadata.features !== undefined) throw new LoadFailure('metadata_mismatch', `model.yaml lists features, but the model ${notRows}`)
     return { featureCount: 0, rowApiError: notRows }
   }
   const input = inputs[0] as TensorSpec
@@ -128,7 +129,7 @@ function checkInterface(inputs: TensorSpec[], outputs: TensorSpec[], metadata: M
   const features = metadata.features?.length ?? declared
   if (features <= 0) return { featureCount: 0, rowApiError: `has a dynamic feature dimension and model.yaml lists no features` }
   if (declared > 0 && declared !== features) {
-    throw new Error(`model.yaml lists ${features} features; input ${input.name} takes ${declared}`)
+    throw new LoadFailure('metadata_mismatch', `model.yaml lists ${features} features; input ${input.name} takes ${declared}`)
   }
   return { featureCount: features }
 }
@@ -163,7 +164,7 @@ async function warmUp(loaded: LoadedVersion, timedRuns: number): Promise<number 
     for (let run = 0; run < timedRuns; run += 1) quickest = Math.min(quickest ?? Infinity, await timedRun(loaded.session, feeds))
     return quickest
   } catch (err) {
-    throw new Error(`warm-up inference failed: ${firstLine(err)}`, { cause: err })
+    throw new LoadFailure('warmup_failed', `warm-up inference failed: ${firstLine(err)}`, { cause: err })
   }
 }
 

@@ -47,7 +47,7 @@ describe('a gateway with a corrupt model', () => {
       const readiness = (await ready.json()) as { models: { name: string; versions: { status: string; reason?: string }[] }[] }
       const broken = readiness.models.find((model) => model.name === 'broken')
       assert.equal(broken?.versions[0]?.status, 'failed')
-      assert.ok(broken?.versions[0]?.reason)
+      assert.equal(broken?.versions[0]?.reason, 'invalid_onnx')
       const token = server.token(['user'])
       const response = await postJson(`${server.url}/api/v1/models/good/predict`, { inputs: [[5.1, 3.5, 1.4, 0.2]] }, token)
       assert.equal(response.status, 200)

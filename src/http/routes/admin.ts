@@ -32,17 +32,17 @@ export function adminRoutes(options: AdminRouteOptions): Router<AppState> {
   router.post('/models/:name/activate', canAdminModels, function activateModel(ctx) {
     const model = registry.activate(ctx.params.name ?? '')
     logger.info('model activated', { request_id: ctx.state.requestId, subject: ctx.state.principal?.subject, model: model.name })
-    ctx.body = { ...modelSummary(model), request_id: ctx.state.requestId }
+    ctx.body = { ...modelSummary(model, true), request_id: ctx.state.requestId }
   })
   router.post('/models/:name/deactivate', canAdminModels, function deactivateModel(ctx) {
     const model = registry.deactivate(ctx.params.name ?? '')
     logger.info('model deactivated', { request_id: ctx.state.requestId, subject: ctx.state.principal?.subject, model: model.name })
-    ctx.body = { ...modelSummary(model), request_id: ctx.state.requestId }
+    ctx.body = { ...modelSummary(model, true), request_id: ctx.state.requestId }
   })
   router.post('/models/:name/reload', canAdminModels, async function reloadModel(ctx) {
     const model = await registry.reload(ctx.params.name ?? '')
     logger.info('model reloaded', { request_id: ctx.state.requestId, subject: ctx.state.principal?.subject, model: model.name })
-    ctx.body = { ...modelSummary(model), request_id: ctx.state.requestId }
+    ctx.body = { ...modelSummary(model, true), request_id: ctx.state.requestId }
   })
   router.post('/tokens/revoke', requirePermission('tokens:admin', roleMap), async function revokeToken(ctx) {
     const parsed = revokeBodySchema.safeParse(ctx.state.body)

@@ -15,7 +15,8 @@ export function healthRoutes(registry: ModelRegistry): Router<AppState> {
       versions: [...model.versions.values()].map((version) => ({
         version: version.version,
         status: version.status,
-        ...(version.reason === undefined ? {} : { reason: version.reason }),
+        // Public: the short code only; the message behind it is in the log and the admin view.
+        ...(version.code === undefined ? {} : { reason: version.code }),
       })),
     }))
     if (!registry.isReady()) {

@@ -1,7 +1,7 @@
 import Router from '@koa/router'
 import { ApiError } from '../../errors/api-error.js'
 import type { ModelRegistry } from '../../models/registry.js'
-import { modelAllows, type RoleMap } from '../../security/rbac.js'
+import { hasPermission, modelAllows, type RoleMap } from '../../security/rbac.js'
 import { assertModelAllows, requirePermission } from '../middleware/authorize.js'
 import type { AppState } from '../state.js'
 import { modelDetail, modelSummary } from './model-view.js'
@@ -13,13 +13,15 @@ export function modelRoutes(registry: ModelRegistry, roleMap: RoleMap): Router<A
   router.get('/', canRead, function listModels(ctx) {
     const roles = ctx.state.principal?.roles ?? []
     const models = registry.list().filter((model) => modelAllows(model.metadata.roles, roles))
-    ctx.body = { models: models.map(modelSummary), request_id: ctx.state.requestId }
+    const detailed = hasPermission(roles, 'models:admin', roleMap)
+    ctx.body = { models: models.map((model) => modelSummary(model, detailed)), request_id: ctx.state.requestId }
   })
   router.get('/:name', canRead, function describeModel(ctx) {
     const model = registry.get(ctx.params.name ?? '')
     if (model === undefined) throw new ApiError('not_found', `model "${ctx.params.name}" not found`)
     assertModelAllows(ctx.state.principal, model.metadata.roles, model.name)
-    ctx.body = { ...modelDetail(model), request_id: ctx.state.requestId }
+    const detailed = hasPermission(ctx.state.principal?.roles ?? [], 'models:admin', roleMap)
+    ctx.body = { ...modelDetail(model, detailed), request_id: ctx.state.requestId }
   })
   return router
 }

@@ -77,6 +77,7 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
     throw err
   })
   logger.info('listening', { host: config.server.host, port, env: config.env })
+  for (const key of config.allowUnsafe) logger.warn('unsafe setting accepted by allowUnsafe', { key, env: config.env })
   if (!config.auth.enabled) logger.warn('authentication is disabled: every request acts as "anonymous" with every role')
   const metricsServer = config.metrics.port === undefined ? undefined : createMetricsServer({ registry: metrics.registry, logger, headersTimeoutMs: config.server.headersTimeoutMs, requestTimeoutMs: config.server.requestTimeoutMs })
   const metricsHost = config.metrics.host ?? config.server.host

@@ -25,6 +25,12 @@ const serverSchema = z.strictObject({
   cors: z.strictObject({ origins: z.array(z.string()).default([]), credentials: z.boolean().default(false) }).default({ origins: [], credentials: false }),
 })
 
+/** Staging/production refusals an operator may accept explicitly by listing the key under `allowUnsafe`. */
+export const UNSAFE_SETTING_KEYS = ['auth.clockToleranceSeconds', 'auth.maxTokenLifetimeSeconds', 'auth.issuer', 'rateLimit.enabled', 'metrics.host'] as const
+
+/** One of UNSAFE_SETTING_KEYS. */
+export type UnsafeSettingKey = (typeof UNSAFE_SETTING_KEYS)[number]
+
 const limitsSchema = z.strictObject({
   maxBodyBytes: z.number().int().positive().default(1_048_576),
   maxRows: z.number().int().positive().default(1024),
@@ -60,6 +66,11 @@ const authSchema = z.strictObject({
   tokenCacheSize: z.number().int().min(0).default(10_000),
   /** Print demo tokens at start; honoured only in development. */
   printDemoTokens: z.boolean().default(false),
+  /**
+   * Refuse tokens without a string `jti` (401): only such tokens can be revoked. On in staging and
+   * production; a non-string `jti` is refused whatever this says.
+   */
+  requireJti: z.boolean().default(false),
 })
 
 const permission = z.enum(['predict', 'models:read', 'models:admin', 'tokens:admin', 'metrics:read'])
@@ -173,6 +184,8 @@ export const configSchema = z.strictObject({
   metrics: metricsSchema.default(metricsSchema.parse({})),
   cache: cacheSchema.default(cacheSchema.parse({})),
   inference: inferenceSchema.default(inferenceSchema.parse({})),
+  /** Production refusals accepted on purpose (README, "Production refusals"); each is logged at start. */
+  allowUnsafe: z.array(z.enum(UNSAFE_SETTING_KEYS)).default([]),
 })
 
 /** The validated, frozen configuration handed down from the loader. */

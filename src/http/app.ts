@@ -4,6 +4,7 @@ import { ApiError } from '../errors/api-error.js'
 import { ValidatorCache } from '../predict/validators.js'
 import { createFailureCounter } from '../security/failure-counter.js'
 import { roleMapFrom } from '../security/rbac.js'
+import { verifyPolicyOf } from '../security/verify-policy.js'
 import type { AppDeps } from './deps.js'
 import { accessLog } from './middleware/access-log.js'
 import { anonymousAccess } from './middleware/anonymous-access.js'
@@ -85,14 +86,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     revocations: deps.revocations,
     metrics,
     tokenCacheSize: config.auth.tokenCacheSize,
-    policy: {
-      issuer: config.auth.issuer,
-      audience: config.auth.audience,
-      rolesClaim: config.auth.rolesClaim,
-      clockToleranceSeconds: config.auth.clockToleranceSeconds,
-      maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds,
-      maxTokenBytes: limits.maxTokenBytes,
-    },
+    policy: verifyPolicyOf(config),
   })))
   if (config.rateLimit.enabled) {
     const subjectRates = { subject: parseRate(rates.default), predict: parseRate(rates.predict ?? rates.default), admin: parseRate(rates.admin ?? rates.default) }

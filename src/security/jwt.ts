@@ -16,6 +16,8 @@ export interface VerifyPolicy {
   clockToleranceSeconds: number
   maxTokenLifetimeSeconds: number
   maxTokenBytes: number
+  /** Refuse tokens without a string `jti`: only those can be revoked. */
+  requireJti?: boolean
 }
 
 /** The parts of a JOSE header this gateway reads. */
@@ -108,10 +110,13 @@ function principalFrom(payload: jwt.JwtPayload, policy: VerifyPolicy, now: numbe
     throw new TokenError('lifetime_too_long', 'token lifetime exceeds the allowed maximum')
   }
   if (typeof payload.sub !== 'string' || payload.sub === '') throw new TokenError('missing_subject', 'token has no sub claim')
+  // RFC 7519 §4.1.7: jti is a string. Revocation lists hold strings, so another type could never be revoked.
+  if (payload.jti !== undefined && (typeof payload.jti !== 'string' || payload.jti === '')) throw new TokenError('malformed', 'token jti must be a string')
+  if (policy.requireJti === true && payload.jti === undefined) throw new TokenError('missing_jti', 'token has no jti claim, so it could not be revoked')
   return {
     subject: payload.sub,
     roles: readRoles(payload, policy.rolesClaim),
-    jti: typeof payload.jti === 'string' ? payload.jti : undefined,
+    jti: payload.jti,
     expiresAt: payload.exp,
   }
 }

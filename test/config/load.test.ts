@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test'
 import { ConfigError } from '../../src/config/config-error.js'
 import { loadConfig } from '../../src/config/load.js'
 
-const STRONG = 'k3y-for-tests-0123456789abcdefghijklmnopqrstuv'
+const STRONG = 'k3y-for-tests-Xq7Lp2Vz9Rm4Tb8Nc1Wd6Hf3Jg5Ks0Ya'
 const scratch = mkdtempSync(join(tmpdir(), 'portcullis-config-test-'))
 after(() => rmSync(scratch, { recursive: true, force: true }))
 
@@ -106,5 +106,20 @@ describe('loadConfig(env) in production', () => {
 
   it('accepts a strong secret', () => {
     assert.equal(loadConfig({ APP_ENV: 'production', JWT_SECRET: STRONG }).auth.secret, STRONG)
+  })
+})
+
+describe('loadConfig(env): allowUnsafe', () => {
+  it('accepts a refused weak setting only when its key is listed', () => {
+    const path = writeYaml('unsafe.yaml', 'rateLimit:\n  enabled: false\n')
+    assert.throws(() => loadConfig({ APP_ENV: 'production', JWT_SECRET: STRONG, CONFIG_PATH: path }), (err: unknown) => err instanceof ConfigError && err.keyPath === 'rateLimit.enabled')
+    const accepted = writeYaml('accepted.yaml', 'rateLimit:\n  enabled: false\nallowUnsafe: [rateLimit.enabled]\n')
+    assert.equal(loadConfig({ APP_ENV: 'production', JWT_SECRET: STRONG, CONFIG_PATH: accepted }).rateLimit.enabled, false)
+  })
+
+  it('turns requireJti on in staging and production only', () => {
+    assert.equal(loadConfig({ APP_ENV: 'production', JWT_SECRET: STRONG }).auth.requireJti, true)
+    assert.equal(loadConfig({ APP_ENV: 'staging', JWT_SECRET: STRONG }).auth.requireJti, true)
+    assert.equal(loadConfig({}).auth.requireJti, false)
   })
 })

@@ -33,12 +33,22 @@ describe('attack surface: unsafe production configs', () => {
     ['CORS * with credentials', { server: { cors: { origins: ['*'], credentials: true } } }, {}, /server\.cors/],
     ['a JWKS fetched over plain http', { auth: { algorithms: ['RS256'], jwksUri: 'http://idp.example.test/jwks.json' } }, {}, /auth\.jwksUri/],
     ['a weak previous secret', { auth: { previousSecret: 'short' } }, {}, /auth\.previousSecret/],
+    ['an alphabet-run secret', {}, { JWT_SECRET: 'abcdefghijklmnopqrstuvwxyz123456' }, /auth\.secret: .*placeholder/],
+    ['a clock tolerance of years', { auth: { clockToleranceSeconds: 3 * 365 * 86_400 } }, {}, /auth\.clockToleranceSeconds/],
+    ['token lifetimes of decades', { auth: { maxTokenLifetimeSeconds: 20 * 365 * 86_400 } }, {}, /auth\.maxTokenLifetimeSeconds/],
+    ['rate limiting disabled', { rateLimit: { enabled: false } }, {}, /rateLimit\.enabled/],
+    ['a token-free metrics listener on every interface', { metrics: { port: 0 } }, {}, /metrics\.host/],
+    ['a token-free metrics listener on ::', { metrics: { port: 0, host: '::' } }, {}, /metrics\.host/],
+    ['CORS origin null with credentials', { server: { cors: { origins: ['null'], credentials: true } } }, {}, /server\.cors: CORS origin "null"/],
+    ['public-key tokens with no issuer or audience', { auth: { algorithms: ['ES256'], publicKeyFile: '/dev/null' } }, {}, /auth\.issuer/],
+    ['an override of a key that cannot be overridden', { allowUnsafe: ['auth.enabled'], auth: { enabled: false } }, {}, /allowUnsafe/],
   ]
   for (const [name, config, env, message] of refused) {
     it(`exits 2 on ${name}, naming the key and not echoing the secret`, () => {
       const result = serve(config, env)
       assert.equal(result.status, 2, result.stderr)
       assert.match(result.stderr, message)
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace')
       for (const secret of [env.JWT_SECRET, STRONG]) if (secret !== undefined) assert.ok(!result.stderr.includes(secret), 'the secret is not echoed')
     })
   }

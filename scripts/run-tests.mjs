@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Runs every test file under test/ with node:test, compiled on the fly by tsx.
+// Runs every test file under test/ with node:test, compiled on the fly by tsx, after making sure
+// the machine has what the tests need (scripts/test-prerequisites.mjs).
 // Node 20's --test does not expand globs itself, so the file list is built here.
 import { spawnSync } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { provision } from './test-prerequisites.mjs'
 
 function findTests(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -13,6 +15,11 @@ function findTests(dir) {
   })
 }
 
+const missing = await provision()
+if (missing.length > 0) {
+  for (const reason of missing) console.error(`test prerequisites: ${reason}`)
+  process.exit(1)
+}
 const only = process.argv.slice(2)
 const files = only.length > 0 ? only : findTests('test').sort()
 const result = spawnSync(

@@ -32,6 +32,7 @@ import { modelRoutes } from './routes/models.js'
 import { oipHealthRoutes, oipProtocol, oipRoutes } from './routes/oip-v2.js'
 import { predictRoutes } from './routes/predict.js'
 import { stage } from './stage.js'
+import { supplyOpenApiSection } from './supply-openapi.js'
 import type { AppState } from './state.js'
 
 /** Builds the Koa app: the pipeline of design.md, one line per stage. */
@@ -48,7 +49,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   const publicRoutes = combine([
     healthRoutes(deps.registry),
     oipHealthRoutes(deps.registry),
-    docsRoutes({ document: () => buildOpenApiDocument({ maxRows: limits.maxRows }) }),
+    docsRoutes({ document: () => buildOpenApiDocument({ maxRows: limits.maxRows, sections: [supplyOpenApiSection({ admin: deps.supply !== undefined, gitHook: deps.supply?.git !== undefined })] }) }),
     ...(deps.supply?.git === undefined ? [] : [gitHookRoutes({
       sync: deps.supply.git.sync,
       secret: deps.supply.git.webhookSecret,

@@ -4,7 +4,6 @@ import type { AuditLog } from '../audit/audit-log.js'
 import type { ModelSource } from '../models/repository.js'
 import { scanRepository } from '../models/repository.js'
 import { readModelFile } from '../models/session.js'
-import type { Logger } from '../observability/logger.js'
 import { SIGNATURE_SUFFIX } from './model-signature.js'
 import type { ModelPublisher } from './publisher.js'
 import { versionFolder } from './repository-writer.js'
@@ -20,7 +19,6 @@ export interface GitSyncOptions {
   dir: string
   publisher: ModelPublisher
   audit: AuditLog
-  logger: Logger
   /** Time between scheduled syncs; 0: none. */
   pollIntervalMs: number
 }

@@ -55,7 +55,7 @@ describe('models.source: git, with the webhook', () => {
     repo.push('iris version 1')
     const modelsDir = join(root, 'models')
     mkdirSync(modelsDir)
-    const git = { url: `file://${repo.bare}`, branch: 'main', path: 'models', checkoutDir: join(root, 'checkout'), pollIntervalMs: 0, webhookSecret: SECRET }
+    const git = { url: `file://${repo.bare}`, branch: 'main', path: 'models', checkoutDir: join(root, 'checkout'), pollIntervalMs: 0, webhookSecret: SECRET, webhookRate: '12/minute' }
     server = await startServer({ modelsDir, config: { models: { source: 'git', git }, rateLimit: { enabled: false } } })
     admin = server.token(['admin'])
     user = server.token(['user'])
@@ -76,6 +76,8 @@ describe('models.source: git, with the webhook', () => {
   it('pulls at start and serves what the branch holds', async () => {
     assert.deepEqual((await versions()).map((version) => [version.version, version.status]), [['1', 'ready']])
     assert.ok((await audit()).some((entry) => entry.action === 'sync' && entry.outcome === 'ok' && /start/.test(entry.detail ?? '')))
+    const document = await json<{ paths: Record<string, { post?: { security?: unknown[] } }> }>(await fetch(`${server.url}/openapi.json`))
+    assert.deepEqual(document.paths['/api/v1/hooks/git']?.post?.security, [])
   })
 
   it('serves a pushed version within seconds of a signed webhook', async () => {
@@ -137,5 +139,13 @@ describe('models.source: git, with the webhook', () => {
     assert.deepEqual((await versions()).map((version) => [version.version, version.status]), [['1', 'ready'], ['2', 'ready'], ['3', 'ready']])
     const answer = await json<{ version: string; predictions: string[] }>(await postJson(`${server.url}/api/v1/models/iris/predict`, { inputs: [SETOSA] }, user))
     assert.deepEqual([answer.version, answer.predictions[0]], ['3', 'virginica'])
+  })
+
+  // Eight calls came before this test; the ninth to twelfth pass, and one after them is refused.
+  it('limits webhook calls per address before reading or verifying them', async () => {
+    const statuses: number[] = []
+    for (let call = 0; call < 8 && !statuses.includes(429); call += 1) statuses.push((await hook('{}', { 'X-GitHub-Delivery': randomUUID() })).status)
+    assert.ok(statuses.includes(429), `statuses: ${statuses.join(', ')}`)
+    assert.ok(statuses.slice(0, -1).every((status) => status === 401))
   })
 })

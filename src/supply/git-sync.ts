@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { constants } from 'node:fs'
+import { open, readFile } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
 import type { AuditLog } from '../audit/audit-log.js'
 import type { ModelSource } from '../models/repository.js'
@@ -110,15 +112,18 @@ export class GitSync {
     const { publisher, dir } = this.options
     const name = source.name
     if (source.metadataPath !== undefined) {
-      const text = await readFile(source.metadataPath, 'utf8')
-      if (text !== (await readText(join(dir, name, 'model.yaml')))) {
-        const applied = await publisher.putMetadata({ actor: ACTOR, name, text }).then(() => true, () => false)
+      const text = await this.#readCheckout(source.metadataPath, name, undefined, report)
+      if (text !== undefined && text.toString('utf8') !== (await readText(join(dir, name, 'model.yaml')))) {
+        const applied = await publisher.putMetadata({ actor: ACTOR, name, text: text.toString('utf8') }).then(() => true, () => false)
         count(report, applied)
       }
     }
     for (const [version, path] of source.versions) {
-      const file = await readModelFile(path)
-      const signature = await readText(`${path}${SIGNATURE_SUFFIX}`)
+      const bytes = await this.#readCheckout(path, name, version, report)
+      if (bytes === undefined) continue
+      const file = { bytes, digest: createHash('sha256').update(bytes).digest('hex') }
+      const signatureBytes = await readCheckoutFile(`${path}${SIGNATURE_SUFFIX}`).catch(() => undefined)
+      const signature = signatureBytes?.toString('utf8')
       const installedPath = join(versionFolder(dir, name, version), 'model.onnx')
       const installed = await readModelFile(installedPath).catch(() => undefined)
       if (installed?.digest === file.digest && signature?.trim() === (await readText(`${installedPath}${SIGNATURE_SUFFIX}`))?.trim()) {
@@ -128,6 +133,33 @@ export class GitSync {
       const request = { actor: ACTOR, name, version, bytes: file.bytes, signature: signature?.trim(), replace: true }
       count(report, await publisher.publish(request).then(() => true, () => false))
     }
+  }
+
+  /** A file of the checkout, or undefined (refused and audited) when it is a symbolic link or unreadable. */
+  async #readCheckout(path: string, model: string, version: string | undefined, report: SyncReport): Promise<Buffer | undefined> {
+    try {
+      return await readCheckoutFile(path)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      const reason = code === 'ELOOP' ? 'a symbolic link in the repository is never followed' : `the file cannot be read (${code ?? 'error'})`
+      this.options.audit.record({ actor: ACTOR, action: version === undefined ? 'metadata' : 'publish', model, version, outcome: 'refused', reason })
+      report.refused += 1
+      return undefined
+    }
+  }
+}
+
+/**
+ * Reads a file of the checkout without following a symbolic link (O_NOFOLLOW): a repository could
+ * otherwise point `model.onnx` at any file the gateway can read. Symlinked folders are already
+ * skipped by the repository scan, which lists only real directories.
+ */
+async function readCheckoutFile(path: string): Promise<Buffer> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+  try {
+    return await handle.readFile()
+  } finally {
+    await handle.close()
   }
 }
 

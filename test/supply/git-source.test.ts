@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -129,13 +129,17 @@ describe('models.source: git, with the webhook', () => {
   it('keeps the old version serving when a push brings a broken model, and shows the failure to admins', async () => {
     repo.write('models/iris/4/model.onnx', fixture('corrupt.onnx'))
     repo.write('models/iris/3/model.onnx', fixture('corrupt.onnx'))
-    repo.push('broken versions 3 and 4')
+    // A link out of the repository is never followed, even to a file the gateway could read.
+    mkdirSync(join(repo.work, 'models', 'iris', '5'))
+    symlinkSync(join(repo.work, 'models', 'iris', '2', 'model.onnx'), join(repo.work, 'models', 'iris', '5', 'model.onnx'))
+    repo.push('broken versions 3 and 4, and a link as version 5')
     assert.equal((await githubHook(randomUUID())).status, 202)
     const failed = await eventually(async () => (await audit()).find((entry) => entry.action === 'sync' && entry.outcome === 'failed'), 'the failed sync in the audit', 10_000)
-    assert.match(failed.detail ?? '', /2 refused/)
+    assert.match(failed.detail ?? '', /3 refused/)
     const refusals = (await audit()).filter((entry) => entry.action === 'publish' && entry.actor === 'git-source' && entry.outcome === 'refused')
-    assert.deepEqual(refusals.map((entry) => entry.version).sort(), ['3', '4'])
-    assert.ok(refusals.every((entry) => /does not load/.test(entry.reason ?? '')))
+    assert.deepEqual(refusals.map((entry) => entry.version).sort(), ['3', '4', '5'])
+    assert.ok(refusals.filter((entry) => entry.version !== '5').every((entry) => /does not load/.test(entry.reason ?? '')))
+    assert.match(refusals.find((entry) => entry.version === '5')?.reason ?? '', /symbolic link/)
     assert.deepEqual((await versions()).map((version) => [version.version, version.status]), [['1', 'ready'], ['2', 'ready'], ['3', 'ready']])
     const answer = await json<{ version: string; predictions: string[] }>(await postJson(`${server.url}/api/v1/models/iris/predict`, { inputs: [SETOSA] }, user))
     assert.deepEqual([answer.version, answer.predictions[0]], ['3', 'virginica'])

@@ -6,6 +6,7 @@ import type { AuditLog } from '../audit/audit-log.js'
 import type { ModelSource } from '../models/repository.js'
 import { scanRepository } from '../models/repository.js'
 import { readModelFile } from '../models/session.js'
+import { withFileLock } from './file-lock.js'
 import { SIGNATURE_SUFFIX } from './model-signature.js'
 import type { ModelPublisher } from './publisher.js'
 import { versionFolder } from './repository-writer.js'
@@ -23,6 +24,8 @@ export interface GitSyncOptions {
   audit: AuditLog
   /** Time between scheduled syncs; 0: none. */
   pollIntervalMs: number
+  /** How long a sync waits for another process's sync of the same checkout (worker processes share it). */
+  lockTimeoutMs: number
 }
 
 /** What one sync did. */
@@ -40,7 +43,8 @@ const ACTOR = 'git-source'
  * `models.source: git`: pulls the branch, and publishes every model.yaml and version of the
  * checkout that differs from the repository through ModelPublisher, so a version from git is
  * checked in isolation (and its signature verified) exactly as a published one; a broken one is
- * refused and audited while the version before it keeps serving. Syncs never overlap: a trigger
+ * refused and audited while the version before it keeps serving. Worker processes sharing the
+ * checkout take turns through a lock file beside it. Syncs never overlap: a trigger
  * during a sync runs one more sync after it, however many triggers came.
  */
 export class GitSync {
@@ -95,10 +99,12 @@ export class GitSync {
   async #sync(reason: string): Promise<SyncReport> {
     const report: SyncReport = { published: 0, unchanged: 0, refused: 0 }
     try {
-      report.commit = await this.options.pull()
-      const root = resolve(this.options.checkoutDir, this.options.path)
-      if (relative(this.options.checkoutDir, root).startsWith('..')) throw new Error('models.git.path leaves the repository')
-      for (const source of await scanRepository(root)) await this.#applyModel(source, report)
+      await withFileLock(`${this.options.checkoutDir}.lock`, this.options.lockTimeoutMs, async () => {
+        report.commit = await this.options.pull()
+        const root = resolve(this.options.checkoutDir, this.options.path)
+        if (relative(this.options.checkoutDir, root).startsWith('..')) throw new Error('models.git.path leaves the repository')
+        for (const source of await scanRepository(root)) await this.#applyModel(source, report)
+      })
     } catch (err) {
       report.error = (err as Error).message
     }

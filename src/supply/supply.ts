@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import type { AuditLog } from '../audit/audit-log.js'
 import { ConfigError } from '../config/config-error.js'
 import { childProcessEnvironment } from '../config/env.js'
@@ -42,10 +42,11 @@ export function createSupply(config: Readonly<Config>, parts: { registry: ModelR
   if (config.models.source !== 'git' || git === undefined) return { publisher, audit: parts.audit }
   mkdirSync(dir, { recursive: true })
   const checkoutDir = resolve(git.checkoutDir)
+  mkdirSync(dirname(checkoutDir), { recursive: true })
   if (checkoutDir === dir || checkoutDir.startsWith(`${dir}/`)) throw new ConfigError('models.git.checkoutDir', 'the clone may not live inside models.dir')
   const token = git.token !== undefined && git.token !== '' ? git.token : readSecretFile('models.git.tokenFile', git.tokenFile)
   const client = new GitClient({ url: git.url, branch: git.branch, token, username: git.username, sshKeyFile: git.sshKeyFile, knownHostsFile: git.knownHostsFile, timeoutMs: git.timeoutMs }, checkoutDir, childProcessEnvironment())
-  const sync = new GitSync({ pull: () => client.pull(), checkoutDir, path: git.path, dir, publisher, audit: parts.audit, pollIntervalMs: git.pollIntervalMs })
+  const sync = new GitSync({ pull: () => client.pull(), checkoutDir, path: git.path, dir, publisher, audit: parts.audit, pollIntervalMs: git.pollIntervalMs, lockTimeoutMs: git.timeoutMs * 2 })
   const webhookSecret = git.webhookSecret !== undefined && git.webhookSecret !== '' ? git.webhookSecret : readSecretFile('models.git.webhookSecretFile', git.webhookSecretFile)
   return { publisher, audit: parts.audit, git: { sync, webhookSecret, webhookRate: git.webhookRate, maxDeliveryIds: git.maxDeliveryIds } }
 }

@@ -59,6 +59,14 @@ describe('model publishing through the admin API', () => {
     assert.equal(outcomes.at(-1)?.version, '2')
   })
 
+  it('publishes the first version of a new model', async () => {
+    const response = await putVersion(server.url, admin, 'churn', '1', constantClassifier(0))
+    assert.equal(response.status, 201)
+    assert.deepEqual((await versionsOf('churn')).map((version) => [version.version, version.status]), [['1', 'ready']])
+    assert.ok(listing(repo.dir).includes('churn/1/model.onnx:' + String(constantClassifier(0).length)))
+    assert.equal(listing(repo.dir).some((entry) => entry.split('/').some((part) => part.startsWith('.'))), false, 'no work files are left behind')
+  })
+
   it('refuses a corrupt upload, a digest mismatch and an oversized upload, and writes nothing', async () => {
     const before = listing(repo.dir)
     const corrupt = await putVersion(server.url, admin, 'iris', '3', fixture('corrupt.onnx'))

@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import type { Server } from 'node:http'
 import { Redis } from 'ioredis'
 import type Koa from 'koa'
+import { AuditLog } from './audit/audit-log.js'
 import type { Config } from './config/schema.js'
 import { createApp } from './http/app.js'
 import { createServer, listen } from './http/server.js'
@@ -18,6 +19,7 @@ import { ShadowMirror } from './predict/shadow.js'
 import { TensorPredictor } from './predict/tensor-predictor.js'
 import { loadVerificationKeys, type VerificationKeys } from './security/keys.js'
 import { MemoryRevocationStore, RedisRevocationStore } from './security/revocation.js'
+import { createSupply, loadModelTrust, signatureAdmission, type Supply } from './supply/supply.js'
 
 /** A running gateway. */
 export interface Runtime {
@@ -29,6 +31,8 @@ export interface Runtime {
   keys: VerificationKeys
   registry: ModelRegistry
   logger: Logger
+  /** Publish, delete, audit and the git source (src/supply/). */
+  supply: Supply
   /** Resolves once every model has been tried. */
   modelsLoaded: Promise<void>
   close(): Promise<void>
@@ -50,14 +54,18 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   const redis = config.rateLimit.redisUrl === undefined ? undefined : new Redis(config.rateLimit.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
   const { batching, threads: threadCount, ...sessionOptions } = config.inference
   const threads = threadCount > 0 ? new InferenceThreads(threadCount, logger) : undefined
-  const registry = new ModelRegistry({ dir: resolve(config.models.dir), logger, metrics, sessionOptions: { ...sessionOptions, threads }, drainMs: config.models.drainMs })
+  const audit = new AuditLog(logger, config.audit.maxEntries)
+  const trust = loadModelTrust(config)
+  const admit = signatureAdmission(trust, audit)
+  const registry = new ModelRegistry({ dir: resolve(config.models.dir), logger, metrics, sessionOptions: { ...sessionOptions, threads }, drainMs: config.models.drainMs, admit })
+  const supply = createSupply(config, { registry, audit, trust, sessionOptions })
   const cache = config.cache.enabled ? new PredictionCache(config.cache) : undefined
   const predictor = new Predictor(metrics, cache, batching)
   const tensorPredictor = new TensorPredictor(metrics, config.cache.enabled ? config.cache : undefined)
   const shadows = new ShadowMirror({ maxInFlight: config.models.shadowMaxInFlight, metrics, logger })
   const grace = config.auth.clockToleranceSeconds
   const revocations = redis === undefined ? new MemoryRevocationStore(grace) : new RedisRevocationStore(redis, config.rateLimit.redisKeyPrefix, grace)
-  const app = createApp({ config, logger, metrics, registry, predictor, tensorPredictor, shadows, keys, revocations, redis })
+  const app = createApp({ config, logger, metrics, registry, predictor, tensorPredictor, shadows, keys, revocations, redis, supply })
   app.on('error', (err: Error) => logger.debug('connection error', { error: err.message }))
   const { pollIntervalMs, stableMs } = config.models
   const watcher = config.models.watch
@@ -67,6 +75,8 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   const modelsLoaded = (async () => {
     await watcher?.prime()
     await registry.loadAll()
+    await supply.git?.sync.trigger('start')
+    supply.git?.sync.start()
   })().catch((err: Error) => {
     logger.error('model repository could not be read', { dir: config.models.dir, reason: err.message })
   }).finally(() => watcher?.start())
@@ -87,7 +97,7 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   })
   if (metricsPort !== undefined) logger.info('metrics listening', { host: metricsHost, port: metricsPort })
   return {
-    server, port, app, metricsPort, keys, registry, logger, modelsLoaded,
+    server, port, app, metricsPort, keys, registry, logger, supply, modelsLoaded,
     async close() {
       // In-flight requests finish; keep-alive sockets are closed as soon as they fall idle (not
       // only those idle now), and whatever still hangs after shutdownTimeoutMs is cut.
@@ -98,6 +108,7 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
       clearInterval(sweep)
       clearTimeout(force)
       await watcher?.stop()
+      await supply.git?.sync.stop()
       await shadows.idle()
       await registry.close()
       await threads?.close()

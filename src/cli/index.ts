@@ -3,6 +3,7 @@ import { readEnvironment } from '../config/env.js'
 import { loadConfig } from '../config/load.js'
 import { modelsCommand } from './build-demo.js'
 import { keysCommand } from './keys.js'
+import { modelsSupplyCommand, SUPPLY_ACTIONS } from './models-supply.js'
 import { serveCommand } from './serve.js'
 import { tokenCommand } from './token.js'
 
@@ -11,7 +12,10 @@ const USAGE = `usage: portcullis <command>
   serve                                   run the gateway
   token --sub NAME --roles user[,admin]   print a signed JWT [--ttl 15m] [--aud A] [--iss I] [--alg ALG]
   keys generate --alg ES256 --out DIR     write a key pair for asymmetric tokens
-  models build-demo [--out DIR]           train the Iris demo models and write them as ONNX`
+  models build-demo [--out DIR]           train the Iris demo models and write them as ONNX
+  models push --url U --token T --model NAME --version N --file model.onnx [--sig F] [--metadata Y] [--replace]
+  models pull --url U --token T --model NAME --version N --out FILE
+  models sign --key PRIVATE.pem --model-file model.onnx   write model.onnx.sig (Ed25519 or ECDSA P-256)`
 
 /** Runs one CLI command and returns its exit code (2 for a bad config or bad usage). */
 export async function main(argv: string[]): Promise<number> {
@@ -25,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'keys':
         return keysCommand(rest)
       case 'models':
+        if (SUPPLY_ACTIONS.has(rest[0] ?? '')) return await modelsSupplyCommand(rest)
         return await modelsCommand(rest, loadConfig(readEnvironment()).models.dir)
       case undefined:
       case '--help':

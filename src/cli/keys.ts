@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { jwkThumbprint } from '../security/keys.js'
+import { writeModelSigningPair } from './models-supply.js'
 
 type AsymmetricFamily = { type: 'rsa'; modulusLength: number } | { type: 'ec'; namedCurve: string }
 
@@ -17,7 +18,8 @@ const SECRET_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 }
 
 const USAGE = `usage: portcullis keys generate --alg ALG --out DIR
   ALG: ${Object.keys(SECRET_BYTES).join(', ')} (prints a secret for JWT_SECRET), or
-       ${Object.keys(FAMILIES).join(', ')} (writes private.pem, public.pem and jwks.json)`
+       ${Object.keys(FAMILIES).join(', ')} (writes private.pem, public.pem and jwks.json), or
+       Ed25519 (a model-signing pair: private.pem and public.pem)`
 
 /**
  * `portcullis keys generate --alg ES256 --out DIR`: writes private.pem (0600), public.pem and
@@ -30,6 +32,7 @@ export function keysCommand(argv: string[]): number {
     console.error(USAGE)
     return 2
   }
+  if (values.alg === 'Ed25519') return writeModelSigningPair(values.out)
   const secretBytes = SECRET_BYTES[values.alg]
   if (secretBytes !== undefined) {
     // Twice the minimum, base64url: safe in YAML and environment variables.

@@ -29,3 +29,8 @@ export function environmentLayer(env: Environment): Record<string, unknown> {
   }
   return layer
 }
+
+/** The environment a child process (the git binary) inherits; read here, so no other module reads process.env. */
+export function childProcessEnvironment(): NodeJS.ProcessEnv {
+  return { ...process.env }
+}

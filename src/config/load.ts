@@ -8,6 +8,7 @@ import { environmentLayer, type Environment } from './env.js'
 import { interpolate, isPlainObject } from './interpolate.js'
 import { deepFreeze, mergeLayers } from './merge.js'
 import { checkDeploymentRules } from './production-rules.js'
+import { checkSupplyRules } from './supply-rules.js'
 import { configSchema, type Config } from './schema.js'
 
 /** The shipped config folder: default.yaml plus one overlay per APP_ENV. */
@@ -39,6 +40,7 @@ export function loadConfig(env: Environment, options: LoadOptions = {}): Readonl
   const parsed = configSchema.safeParse(merged)
   if (!parsed.success) throw toConfigError(parsed.error)
   checkDeploymentRules(parsed.data)
+  checkSupplyRules(parsed.data)
   return deepFreeze(parsed.data)
 }
 

@@ -73,12 +73,12 @@ const authSchema = z.strictObject({
   requireJti: z.boolean().default(false),
 })
 
-const permission = z.enum(['predict', 'models:read', 'models:admin', 'tokens:admin', 'metrics:read'])
+const permission = z.enum(['predict', 'models:read', 'models:admin', 'models:download', 'tokens:admin', 'metrics:read'])
 
 const rbacSchema = z.strictObject({
   roles: z.record(z.string(), z.array(permission)).default({
     user: ['predict', 'models:read'],
-    admin: ['predict', 'models:read', 'models:admin', 'tokens:admin', 'metrics:read'],
+    admin: ['predict', 'models:read', 'models:admin', 'models:download', 'tokens:admin', 'metrics:read'],
     metrics: ['metrics:read'],
   }),
 })
@@ -103,6 +103,35 @@ const rateLimitSchema = z.strictObject({
   maxTrackedIdentities: z.number().int().positive().default(100_000),
 })
 
+/** `models.git`: the repository `models.source: git` syncs from, and the webhook that triggers a sync. */
+const gitSourceSchema = z.strictObject({
+  /** Any git remote: https://, ssh:// or user@host:path, file://. */
+  url: z.string().min(1),
+  branch: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, 'expected a branch name').default('main'),
+  /** Folder inside the repository laid out as a model repository. */
+  path: z.string().default('.'),
+  /** Where the clone lives; never inside models.dir. */
+  checkoutDir: z.string().min(1).default('./.portcullis/git'),
+  /** Time between scheduled pulls; 0 pulls only at start and on the webhook. */
+  pollIntervalMs: z.number().int().min(0).default(300_000),
+  /** HTTPS credentials: a token (e.g. `${GIT_TOKEN}`) or a file holding one; sent as basic auth with `username`. */
+  token: z.string().optional(),
+  tokenFile: z.string().optional(),
+  username: z.string().min(1).default('x-access-token'),
+  /** SSH credentials: a private key file, and the known_hosts file the host key must be in. */
+  sshKeyFile: z.string().optional(),
+  knownHostsFile: z.string().optional(),
+  /** Secret of `POST /api/v1/hooks/git` (GitHub's HMAC key, or GitLab's token); the route answers 401 to all without it. */
+  webhookSecret: z.string().optional(),
+  webhookSecretFile: z.string().optional(),
+  /** Webhook calls per client address. */
+  webhookRate: rate.default('30/minute'),
+  /** Delivery ids remembered to refuse replays. */
+  maxDeliveryIds: z.number().int().positive().default(10_000),
+  /** A pull that takes longer is stopped. */
+  timeoutMs: z.number().int().positive().default(120_000),
+})
+
 const modelsSchema = z.strictObject({
   dir: z.string().min(1).default('./models'),
   /** The model `POST /api/v1/predict` uses. */
@@ -116,6 +145,14 @@ const modelsSchema = z.strictObject({
   drainMs: z.number().int().min(0).default(30_000),
   /** Shadow copies running at once; more are dropped and counted, never queued. */
   shadowMaxInFlight: z.number().int().positive().default(4),
+  // Model supply (publish, download, git source, signatures): see src/supply/.
+  /** Where versions come from besides publishing: the directory alone, or a git repository synced into it. */
+  source: z.enum(['directory', 'git']).default('directory'),
+  /** The largest ONNX file `PUT /api/v1/admin/models/{name}/versions/{version}` accepts. */
+  maxUploadBytes: z.number().int().positive().default(268_435_456),
+  git: gitSourceSchema.optional(),
+  /** Signed models: with this set, a version serves only with a valid `model.onnx.sig` by one of these keys. */
+  trust: z.strictObject({ publicKeys: z.array(z.string().min(1)) }).optional(),
 })
 
 const metricsSchema = z.strictObject({
@@ -167,6 +204,11 @@ const inferenceSchema = z.strictObject({
   batching: batchingSchema.default(batchingSchema.parse({})),
 })
 
+/** The admin audit list (src/audit/): how many recent entries `GET /api/v1/admin/audit` keeps. */
+const auditSchema = z.strictObject({
+  maxEntries: z.number().int().positive().default(1000),
+})
+
 const loggingSchema = z.strictObject({
   level: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
 })
@@ -186,6 +228,7 @@ export const configSchema = z.strictObject({
   inference: inferenceSchema.default(inferenceSchema.parse({})),
   /** Production refusals accepted on purpose (README, "Production refusals"); each is logged at start. */
   allowUnsafe: z.array(z.enum(UNSAFE_SETTING_KEYS)).default([]),
+  audit: auditSchema.default(auditSchema.parse({})),
 })
 
 /** The validated, frozen configuration handed down from the loader. */

@@ -6,6 +6,8 @@ export const ERROR_STATUS = {
   not_found: 404,
   method_not_allowed: 405,
   model_inactive: 409,
+  /** A write that clashes with what exists (a version already published, a version still in use). */
+  conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

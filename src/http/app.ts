@@ -1,5 +1,6 @@
 import Koa, { type Next } from 'koa'
 import Router from '@koa/router'
+import { resolve } from 'node:path'
 import { ApiError } from '../errors/api-error.js'
 import { ValidatorCache } from '../predict/validators.js'
 import { createFailureCounter } from '../security/failure-counter.js'
@@ -20,7 +21,11 @@ import { requestId } from './middleware/request-id.js'
 import { securityHeaders } from './middleware/security-headers.js'
 import { buildOpenApiDocument } from './openapi.js'
 import { routeMatcher } from './route-label.js'
+import { readsOwnBody } from './raw-body.js'
 import { adminRoutes } from './routes/admin.js'
+import { artifactRoutes } from './routes/artifact.js'
+import { gitHookRoutes } from './routes/git-hook.js'
+import { supplyRoutes } from './routes/supply.js'
 import { docsRoutes } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
@@ -28,6 +33,7 @@ import { modelRoutes } from './routes/models.js'
 import { oipHealthRoutes, oipProtocol, oipRoutes } from './routes/oip-v2.js'
 import { predictRoutes } from './routes/predict.js'
 import { stage } from './stage.js'
+import { supplyOpenApiSection } from './supply-openapi.js'
 import type { AppState } from './state.js'
 
 /** Builds the Koa app: the pipeline of design.md, one line per stage. */
@@ -44,7 +50,14 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   const publicRoutes = combine([
     healthRoutes(deps.registry),
     oipHealthRoutes(deps.registry),
-    docsRoutes({ document: () => buildOpenApiDocument({ maxRows: limits.maxRows }) }),
+    docsRoutes({ document: () => buildOpenApiDocument({ maxRows: limits.maxRows, sections: [supplyOpenApiSection({ admin: deps.supply !== undefined, gitHook: deps.supply?.git !== undefined })] }) }),
+    ...(deps.supply?.git === undefined ? [] : [gitHookRoutes({
+      sync: deps.supply.git.sync,
+      secret: deps.supply.git.webhookSecret,
+      maxDeliveryIds: deps.supply.git.maxDeliveryIds,
+      limiter: rateLimit({ name: 'git_hook', rate: parseRate(deps.supply.git.webhookRate), identify: (ctx) => ctx.ip, metrics, store }),
+      logger,
+    })]),
   ])
   const apiRoutes = combine([
     modelRoutes(deps.registry, roleMap),
@@ -60,6 +73,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     oipRoutes({ registry: deps.registry, predictor: deps.tensorPredictor, metrics, roleMap, maxRows: limits.maxRows, shadows: deps.shadows }),
     adminRoutes({ registry: deps.registry, revocations: deps.revocations, logger, roleMap, maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds }),
     metricsRoutes(metrics.registry, roleMap),
+    artifactRoutes({ registry: deps.registry, dir: resolve(config.models.dir), roleMap }),
+    ...(deps.supply === undefined ? [] : [supplyRoutes({ publisher: deps.supply.publisher, audit: deps.supply.audit, roleMap, maxUploadBytes: config.models.maxUploadBytes })]),
   ])
 
   app.use(stage('request_id', metrics, requestId()))
@@ -69,7 +84,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(securityHeaders({ hsts: config.server.tls !== undefined }))
   if (config.server.cors.origins.length > 0) app.use(cors(config.server.cors))
   app.use(inFlightLimit({ maxInFlight: config.server.maxInFlight }))
-  app.use(stage('body_guard', metrics, bodyGuard({ maxBodyBytes: limits.maxBodyBytes, maxDepth: limits.maxJsonDepth, maxArrayLength: limits.maxArrayLength })))
+  app.use(stage('body_guard', metrics, bodyGuard({ maxBodyBytes: limits.maxBodyBytes, maxDepth: limits.maxJsonDepth, maxArrayLength: limits.maxArrayLength, readsOwnBody })))
   const mayBePublic = pathGate(publicRoutes)
   if (config.rateLimit.enabled) {
     // Public routes and requests without credentials count per address; the rest per subject below.

@@ -53,6 +53,7 @@ const ERROR_RESPONSES: Record<ErrorCode, { name: string; description: string; he
   not_found: { name: 'NotFound', description: '`not_found`: unknown model or version' },
   method_not_allowed: { name: 'MethodNotAllowed', description: '`method_not_allowed`: the path exists under another method' },
   model_inactive: { name: 'ModelInactive', description: '`model_inactive`: the model is deactivated' },
+  conflict: { name: 'Conflict', description: '`conflict`: the version already exists, or is still the default or an alias target' },
   payload_too_large: { name: 'PayloadTooLarge', description: '`payload_too_large`: the body is over the configured limit' },
   unsupported_media_type: { name: 'UnsupportedMediaType', description: '`unsupported_media_type`: the body is not `application/json`' },
   rate_limited: { name: 'RateLimited', description: '`rate_limited`: the caller is over its rate limit', headers: ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'] },

@@ -55,7 +55,12 @@ export const BARE_METADATA: ModelMetadata = Object.freeze(modelMetadataSchema.pa
 
 /** Reads and validates a model.yaml; the error message names the offending key. */
 export async function readModelMetadata(path: string): Promise<ModelMetadata> {
-  const document: unknown = parseYaml(await readFile(path, 'utf8'))
+  return parseModelMetadata(await readFile(path, 'utf8'))
+}
+
+/** Parses and validates model.yaml text (a published one, before it is written); the error names the key. */
+export function parseModelMetadata(text: string): ModelMetadata {
+  const document: unknown = parseYaml(text)
   const parsed = modelMetadataSchema.safeParse(document ?? {})
   if (!parsed.success) {
     const issue = parsed.error.issues[0]

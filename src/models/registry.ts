@@ -20,6 +20,8 @@ export interface RegistryOptions {
   sessionOptions?: SessionOptions
   /** How long a replaced or removed version's session stays open for requests still running on it. */
   drainMs?: number
+  /** Checks a version's bytes before they are opened (signed models); resolves to why it is refused, if it is. */
+  admit?: (name: string, version: string, path: string, digest: string) => Promise<string | undefined>
 }
 
 // model.yaml keys that only steer routing: changing them never needs a new session.
@@ -217,6 +219,8 @@ export class ModelRegistry {
     } catch (err) {
       return this.#failed(name, old, 'unreadable_file', `the model file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
     }
+    const refusal = await this.options.admit?.(name, version, path, file.digest)
+    if (refusal !== undefined) return this.#failed(name, old, refusal)
     const kept = old.loaded
     if (!force && kept !== undefined && old.status !== 'inactive' && kept.digest === file.digest && sameInterface(kept.metadata, metadata)) {
       const expected = metadata.sha256?.[version]?.toLowerCase()

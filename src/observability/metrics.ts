@@ -11,7 +11,7 @@ export const CACHE_RESULTS = ['hit', 'miss', 'bypass'] as const
 export type CacheResult = (typeof CACHE_RESULTS)[number]
 
 /** The values of `portcullis_rate_limited_total{limit}`: the pipeline's limits, by name. */
-export const RATE_LIMITS = ['anonymous', 'auth_failures', 'predict', 'admin', 'subject'] as const
+export const RATE_LIMITS = ['anonymous', 'auth_failures', 'predict', 'admin', 'subject', 'git_hook'] as const
 
 /** Every metric of the service, on one registry (design.md, "Parts"). */
 export interface Metrics {

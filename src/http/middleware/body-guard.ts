@@ -6,6 +6,8 @@ import type { AppMiddleware } from '../state.js'
 /** Options of bodyGuard. */
 export interface BodyGuardOptions extends JsonLimits {
   maxBodyBytes: number
+  /** Requests whose route reads the raw body itself (uploads, signed webhooks); passed on untouched. */
+  readsOwnBody?: (method: string, path: string) => boolean
 }
 
 // The Content-Type nearly every client sends, recognised without parsing it (type-is and
@@ -18,7 +20,7 @@ export function bodyGuard(options: BodyGuardOptions): AppMiddleware {
     // An empty body (Content-Length: 0, as fetch and browsers send on a bodiless POST) is no body;
     // ctx.is() answers null when the request has none at all (type-is's hasBody).
     const declared = ctx.request.length
-    if (declared === 0) return next()
+    if (declared === 0 || options.readsOwnBody?.(ctx.method, ctx.path) === true) return next()
     if (declared === undefined || !PLAIN_JSON.test(ctx.get('Content-Type'))) {
       const type = ctx.is('application/json', '+json')
       if (type === null) return next()

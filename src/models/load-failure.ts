@@ -11,6 +11,7 @@ export const LOAD_FAILURE_CODES = [
   'unreadable_file',
   'warmup_failed',
   'excluded_by_policy',
+  'untrusted_signature',
   'load_failed',
 ] as const
 

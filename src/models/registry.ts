@@ -220,7 +220,7 @@ export class ModelRegistry {
       return this.#failed(name, old, 'unreadable_file', `the model file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
     }
     const refusal = await this.options.admit?.(name, version, path, file.digest)
-    if (refusal !== undefined) return this.#failed(name, old, refusal)
+    if (refusal !== undefined) return this.#failed(name, old, 'untrusted_signature', refusal)
     const kept = old.loaded
     if (!force && kept !== undefined && old.status !== 'inactive' && kept.digest === file.digest && sameInterface(kept.metadata, metadata)) {
       const expected = metadata.sha256?.[version]?.toLowerCase()

@@ -156,6 +156,16 @@ const inferenceSchema = z.strictObject({
   batching: batchingSchema.default(batchingSchema.parse({})),
 })
 
+/** How the processes of one gateway (workers, replicas) share state (src/control, src/config/fleet-rules.ts). */
+const fleetSchema = z.strictObject({
+  /** Replicas the deployment runs (docker-compose, Kubernetes); above 1 in staging/production a shared store is required. */
+  replicas: z.number().int().positive().default(1),
+  /** Accept per-process rate limits, revocations and model control where a shared store would be required. */
+  allowPerProcessState: z.boolean().default(false),
+  /** Each process reads the whole control state from Redis this often, besides its change notifications. */
+  resyncMs: z.number().int().positive().default(5000),
+})
+
 const loggingSchema = z.strictObject({
   level: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
 })
@@ -173,6 +183,7 @@ export const configSchema = z.strictObject({
   metrics: metricsSchema.default(metricsSchema.parse({})),
   cache: cacheSchema.default(cacheSchema.parse({})),
   inference: inferenceSchema.default(inferenceSchema.parse({})),
+  fleet: fleetSchema.default(fleetSchema.parse({})),
 })
 
 /** The validated, frozen configuration handed down from the loader. */

@@ -57,8 +57,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       shadows: deps.shadows,
     }),
     oipRoutes({ registry: deps.registry, predictor: deps.tensorPredictor, metrics, roleMap, maxRows: limits.maxRows, shadows: deps.shadows }),
-    adminRoutes({ registry: deps.registry, revocations: deps.revocations, logger, roleMap, maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds }),
-    metricsRoutes(metrics.registry, roleMap),
+    adminRoutes({ control: deps.control, revocations: deps.revocations, logger, roleMap, maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds }),
+    metricsRoutes(metrics.registry.contentType, deps.scrape, roleMap),
   ])
 
   app.use(stage('request_id', metrics, requestId()))

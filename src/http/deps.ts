@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js'
+import type { Control } from '../control/control.js'
 import type { ModelRegistry } from '../models/registry.js'
 import type { Logger } from '../observability/logger.js'
 import type { Metrics } from '../observability/metrics.js'
@@ -23,4 +24,8 @@ export interface AppDeps {
   keys: VerificationKeys
   revocations: RevocationStore
   redis?: Redis
+  /** Model changes that reach every worker and replica (src/control). */
+  control: Control
+  /** The text of one /metrics scrape: this process, or every worker of the tree summed (src/observability/cluster-metrics.ts). */
+  scrape: () => Promise<string>
 }

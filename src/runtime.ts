@@ -54,6 +54,8 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   const metrics = createMetrics()
   const keys = loadVerificationKeys(config)
   const redis = config.rateLimit.redisUrl === undefined ? undefined : new Redis(config.rateLimit.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
+  // Without a listener ioredis prints every failed reconnection with its stack to stderr.
+  redis?.on('error', (err: Error) => logger.debug('redis connection error', { reason: err.message }))
   const { batching, threads: threadCount, ...sessionOptions } = config.inference
   const threads = threadCount > 0 ? new InferenceThreads(threadCount, logger) : undefined
   const registry = new ModelRegistry({ dir: resolve(config.models.dir), logger, metrics, sessionOptions: { ...sessionOptions, threads }, drainMs: config.models.drainMs })

@@ -20,6 +20,7 @@ import { securityHeaders } from './middleware/security-headers.js'
 import { buildOpenApiDocument } from './openapi.js'
 import { routeMatcher } from './route-label.js'
 import { adminRoutes } from './routes/admin.js'
+import { adminControlOpenApi } from './routes/admin-control-openapi.js'
 import { docsRoutes } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
@@ -43,7 +44,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   const publicRoutes = combine([
     healthRoutes(deps.registry),
     oipHealthRoutes(deps.registry),
-    docsRoutes({ document: () => buildOpenApiDocument({ maxRows: limits.maxRows }) }),
+    docsRoutes({ document: () => buildOpenApiDocument({ maxRows: limits.maxRows, sections: [adminControlOpenApi] }) }),
   ])
   const apiRoutes = combine([
     modelRoutes(deps.registry, roleMap),

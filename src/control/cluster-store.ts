@@ -94,7 +94,7 @@ export function hostClusterControl(logger: Logger): void {
       worker.send({ portcullisControl: 'state', id: message.id, fields: [...fields] } satisfies ControlMessage)
       return
     }
-    if (message.portcullisControl !== 'write') return
+    if (message.portcullisControl !== 'write' || !isFieldWrite(message.change)) return
     applyFieldWrite(fields, message.change)
     logger.debug('control state changed', { field: message.change.field, by_worker: worker.id })
     for (const other of Object.values(cluster.workers ?? {})) {
@@ -103,6 +103,12 @@ export function hostClusterControl(logger: Logger): void {
       other.send(answer)
     }
   })
+}
+
+// Workers are this program's own processes, but a malformed write must not corrupt the fields for all of them.
+function isFieldWrite(change: unknown): change is FieldWrite {
+  if (typeof change !== 'object' || change === null || !('field' in change) || typeof change.field !== 'string') return false
+  return ('set' in change && typeof change.set === 'string') || ('increment' in change && typeof change.increment === 'number')
 }
 
 function isControlMessage(message: unknown): message is ControlMessage {

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { Redis } from 'ioredis'
 import { adminRequest, fleetRepository, fleetToken, predictFleet, within } from '../helpers/fleet.js'
 import { spawnGateway, waitUntilReady, type GatewayProcess } from '../helpers/process.js'
 import { TEST_SECRET } from '../helpers/server.js'
+import { constantClassifier } from '../models/repo-fixtures.js'
 
 const REDIS_URL = 'redis://127.0.0.1:6379'
 const user = fleetToken('fleet-user', ['user'])
@@ -85,6 +88,15 @@ describe('two replicas sharing Redis act as one gateway', () => {
     await within(async () => (await predictFleet(b.url, user)).version === '2', 'B sends the canary its share', 2_000)
     assert.equal((await adminRequest(a.url, admin, 'PUT', '/models/fleet/traffic', { canary: null })).status, 200)
     await within(async () => (await predictFleet(b.url, user)).version === '1', 'B stops the canary', 2_000)
+  })
+
+  it('a reload through A reloads the model on B too (the repository is not watched here)', async () => {
+    assert.equal((await predictFleet(b.url, user)).label, 'setosa')
+    writeFileSync(join(repo.dir, 'fleet', '1', 'model.onnx'), constantClassifier(1))
+    assert.equal((await adminRequest(a.url, admin, 'POST', '/models/fleet/reload')).status, 200)
+    assert.equal((await predictFleet(a.url, user)).label, 'versicolor')
+    // B loads the new file beside the old one and swaps; the guard is generous for a busy machine.
+    await within(async () => (await predictFleet(b.url, user)).label === 'versicolor', 'B serves the reloaded file', 20_000)
   })
 
   it('refuses bad control requests with the envelope, and changes nothing', async () => {

@@ -27,7 +27,8 @@ export function createScrape(registry: Registry): () => Promise<string> {
   if (!cluster.isWorker) return () => registry.metrics()
   process.on('message', (message: unknown) => {
     if (!isMetricsMessage(message) || message.portcullisMetrics !== 'collect') return
-    void registry.getMetricsAsJSON().then((metrics) => send({ portcullisMetrics: 'report', id: message.id, metrics }))
+    // A worker that cannot read its registry sends nothing; the primary leaves it out after its timeout.
+    registry.getMetricsAsJSON().then((metrics) => send({ portcullisMetrics: 'report', id: message.id, metrics }), () => undefined)
   })
   const waiting = new Map<string, (text: string) => void>()
   process.on('message', (message: unknown) => {
@@ -75,9 +76,10 @@ export function hostClusterMetrics(logger: Logger): void {
     round.finish = () => {
       clearTimeout(timer)
       collecting.delete(message.id)
-      void AggregatorRegistry.aggregate(round.reports).metrics().then((text) => {
+      // The primary must never die of a scrape: a failed aggregation is logged, and the asking worker answers 500 after its timeout.
+      Promise.resolve().then(() => AggregatorRegistry.aggregate(round.reports).metrics()).then((text) => {
         if (worker.isConnected()) worker.send({ portcullisMetrics: 'text', id: message.id, text } satisfies MetricsMessage)
-      })
+      }, (err: Error) => logger.error('summing the workers\' metrics failed', { reason: err.message }))
     }
     collecting.set(message.id, round)
     for (const live of workers) live?.send({ portcullisMetrics: 'collect', id: message.id } satisfies MetricsMessage)

@@ -4,12 +4,16 @@ import { Redis } from 'ioredis'
 import type Koa from 'koa'
 import { AuditLog } from './audit/audit-log.js'
 import type { Config } from './config/schema.js'
+import type { Control } from './control/control.js'
+import { registerControlMetrics } from './control/control-metrics.js'
+import { createControl } from './control/create-control.js'
 import { createApp } from './http/app.js'
 import { createServer, listen } from './http/server.js'
 import type { AppState } from './http/state.js'
 import { InferenceThreads } from './models/inference-threads.js'
 import { ModelRegistry } from './models/registry.js'
 import { RepositoryWatcher } from './models/watcher.js'
+import { createScrape } from './observability/cluster-metrics.js'
 import { createLogger, type Logger } from './observability/logger.js'
 import { createMetrics } from './observability/metrics.js'
 import { createMetricsServer } from './observability/metrics-server.js'
@@ -30,6 +34,8 @@ export interface Runtime {
   metricsPort?: number
   keys: VerificationKeys
   registry: ModelRegistry
+  /** Model changes shared by every worker and replica. */
+  control: Control
   logger: Logger
   /** Publish, delete, audit and the git source (src/supply/). */
   supply: Supply
@@ -52,6 +58,8 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   const metrics = createMetrics()
   const keys = loadVerificationKeys(config)
   const redis = config.rateLimit.redisUrl === undefined ? undefined : new Redis(config.rateLimit.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
+  // Without a listener ioredis prints every failed reconnection with its stack to stderr.
+  redis?.on('error', (err: Error) => logger.debug('redis connection error', { reason: err.message }))
   const { batching, threads: threadCount, ...sessionOptions } = config.inference
   const threads = threadCount > 0 ? new InferenceThreads(threadCount, logger) : undefined
   const audit = new AuditLog(logger, config.audit.maxEntries)
@@ -65,14 +73,19 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   const shadows = new ShadowMirror({ maxInFlight: config.models.shadowMaxInFlight, metrics, logger })
   const grace = config.auth.clockToleranceSeconds
   const revocations = redis === undefined ? new MemoryRevocationStore(grace) : new RedisRevocationStore(redis, config.rateLimit.redisKeyPrefix, grace)
-  const app = createApp({ config, logger, metrics, registry, predictor, tensorPredictor, shadows, keys, revocations, redis, supply })
+  const control = createControl(config, registry, logger)
+  registerControlMetrics(metrics.registry, control)
+  const scrape = createScrape(metrics.registry)
+  const app = createApp({ config, logger, metrics, registry, predictor, tensorPredictor, shadows, keys, revocations, redis, control, scrape, audit, supply })
   app.on('error', (err: Error) => logger.debug('connection error', { error: err.message }))
   const { pollIntervalMs, stableMs } = config.models
   const watcher = config.models.watch
     ? new RepositoryWatcher({ dir: resolve(config.models.dir), pollIntervalMs, stableMs, logger, onChange: (name, source) => registry.sync(name, source) })
     : undefined
-  // The watcher's first snapshot comes before the full load, so a change made meanwhile is seen.
+  // The watcher's first snapshot comes before the full load, so a change made meanwhile is seen;
+  // the control state comes before it too, so a model deactivated fleet-wide never serves here.
   const modelsLoaded = (async () => {
+    await control.start().catch((err: Error) => logger.warn('control state could not be read; serving on model.yaml until it can', { store: control.storeKind, reason: err.message }))
     await watcher?.prime()
     await registry.loadAll()
     await supply.git?.sync.trigger('start')
@@ -89,7 +102,7 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   logger.info('listening', { host: config.server.host, port, env: config.env })
   for (const key of config.allowUnsafe) logger.warn('unsafe setting accepted by allowUnsafe', { key, env: config.env })
   if (!config.auth.enabled) logger.warn('authentication is disabled: every request acts as "anonymous" with every role')
-  const metricsServer = config.metrics.port === undefined ? undefined : createMetricsServer({ registry: metrics.registry, logger, headersTimeoutMs: config.server.headersTimeoutMs, requestTimeoutMs: config.server.requestTimeoutMs })
+  const metricsServer = config.metrics.port === undefined ? undefined : createMetricsServer({ registry: metrics.registry, scrape, logger, headersTimeoutMs: config.server.headersTimeoutMs, requestTimeoutMs: config.server.requestTimeoutMs })
   const metricsHost = config.metrics.host ?? config.server.host
   const metricsPort = metricsServer === undefined ? undefined : await listen(metricsServer, metricsHost, config.metrics.port ?? 0).catch((err: unknown) => {
     server.close()
@@ -97,7 +110,7 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   })
   if (metricsPort !== undefined) logger.info('metrics listening', { host: metricsHost, port: metricsPort })
   return {
-    server, port, app, metricsPort, keys, registry, logger, supply, modelsLoaded,
+    server, port, app, metricsPort, keys, registry, control, logger, supply, modelsLoaded,
     async close() {
       // In-flight requests finish; keep-alive sockets are closed as soon as they fall idle (not
       // only those idle now), and whatever still hangs after shutdownTimeoutMs is cut.
@@ -110,6 +123,7 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
       await watcher?.stop()
       await supply.git?.sync.stop()
       await shadows.idle()
+      await control.close()
       await registry.close()
       await threads?.close()
       if (metricsServer !== undefined) {

@@ -19,6 +19,8 @@ export interface AuditRecord {
   /** What else an admin needs to read the entry: a git commit, a count of changes. */
   detail?: string
   requestId?: string
+  /** The log line's message; `audit` when unset. */
+  message?: string
 }
 
 /** An audit entry as kept and listed: the record plus when it happened and a sequence number. */
@@ -41,13 +43,17 @@ export class AuditLog {
   /** Records one action; never throws. */
   record(record: AuditRecord): AuditEntry {
     this.#seq += 1
-    const entry: AuditEntry = Object.freeze({ seq: this.#seq, at: new Date().toISOString(), ...record })
+    const { message = 'audit', ...fields } = record
+    const entry: AuditEntry = Object.freeze({ seq: this.#seq, at: new Date().toISOString(), ...fields })
     this.#entries.push(entry)
     if (this.#entries.length > this.maxEntries) this.#entries.splice(0, this.#entries.length - this.maxEntries)
     const level = record.outcome === 'ok' ? 'info' : 'warn'
-    this.logger.log(level, 'audit', {
+    this.logger.log(level, message, {
+      audit: true,
       audit_seq: entry.seq,
+      at: entry.at,
       actor: record.actor,
+      subject: record.actor,
       action: record.action,
       model: record.model,
       version: record.version,

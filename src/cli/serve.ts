@@ -6,8 +6,11 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { runPrimary } from '../cluster/primary.js'
 import { ConfigError } from '../config/config-error.js'
+import { checkFleetRules } from '../config/fleet-rules.js'
 import type { Config } from '../config/schema.js'
+import { hostClusterControl } from '../control/cluster-store.js'
 import { buildDemoModels, DEMO_MODEL_NAMES } from '../demo/build-demo.js'
+import { hostClusterMetrics } from '../observability/cluster-metrics.js'
 import { createLogger } from '../observability/logger.js'
 import { startRuntime, type Runtime } from '../runtime.js'
 import { isHmacAlgorithm } from '../security/keys.js'
@@ -25,11 +28,15 @@ export async function serveCommand(config: Readonly<Config>, argv: string[]): Pr
   })
   if (cluster.isPrimary && values['build-demo-if-missing']) await buildDemoIfMissing(config.models.dir)
   const workers = workerCount(values.workers ?? config.server.workers)
+  checkFleetRules(config, workers)
   if (cluster.isPrimary && workers > 1) {
     const logger = createLogger({ level: config.logging.level })
     if (config.rateLimit.redisUrl === undefined) {
-      logger.warn('without REDIS_URL each worker keeps its own rate-limit counters and token revocation list', { workers })
+      logger.warn('without REDIS_URL each worker keeps its own rate-limit counters and token revocation list; model control is held by this primary', { workers })
     }
+    // The primary holds the control state when there is no Redis, and sums every worker's metrics for a scrape.
+    hostClusterControl(logger)
+    hostClusterMetrics(logger)
     return runPrimary({ workers, logger, shutdownTimeoutMs: config.server.shutdownTimeoutMs, env: sharedSecret(config) })
   }
   const runtime = await startRuntime(config, undefined, { listenAfterLoad: cluster.isWorker })

@@ -209,6 +209,16 @@ const auditSchema = z.strictObject({
   maxEntries: z.number().int().positive().default(1000),
 })
 
+/** How the processes of one gateway (workers, replicas) share state (src/control, src/config/fleet-rules.ts). */
+const fleetSchema = z.strictObject({
+  /** Replicas the deployment runs (docker-compose, Kubernetes); above 1 in staging/production a shared store is required. */
+  replicas: z.number().int().positive().default(1),
+  /** Accept per-process rate limits, revocations and model control where a shared store would be required. */
+  allowPerProcessState: z.boolean().default(false),
+  /** Each process reads the whole control state from Redis this often, besides its change notifications. */
+  resyncMs: z.number().int().positive().default(5000),
+})
+
 const loggingSchema = z.strictObject({
   level: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
 })
@@ -229,6 +239,7 @@ export const configSchema = z.strictObject({
   /** Production refusals accepted on purpose (README, "Production refusals"); each is logged at start. */
   allowUnsafe: z.array(z.enum(UNSAFE_SETTING_KEYS)).default([]),
   audit: auditSchema.default(auditSchema.parse({})),
+  fleet: fleetSchema.default(fleetSchema.parse({})),
 })
 
 /** The validated, frozen configuration handed down from the loader. */

@@ -26,6 +26,7 @@ import { adminRoutes } from './routes/admin.js'
 import { artifactRoutes } from './routes/artifact.js'
 import { gitHookRoutes } from './routes/git-hook.js'
 import { supplyRoutes } from './routes/supply.js'
+import { adminControlOpenApi } from './routes/admin-control-openapi.js'
 import { docsRoutes } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
@@ -50,7 +51,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   const publicRoutes = combine([
     healthRoutes(deps.registry),
     oipHealthRoutes(deps.registry),
-    docsRoutes({ document: () => buildOpenApiDocument({ maxRows: limits.maxRows, sections: [supplyOpenApiSection({ admin: deps.supply !== undefined, gitHook: deps.supply?.git !== undefined })] }) }),
+    docsRoutes({ document: () => buildOpenApiDocument({ maxRows: limits.maxRows, sections: [supplyOpenApiSection({ admin: deps.supply !== undefined, gitHook: deps.supply?.git !== undefined }), adminControlOpenApi] }) }),
     ...(deps.supply?.git === undefined ? [] : [gitHookRoutes({
       sync: deps.supply.git.sync,
       secret: deps.supply.git.webhookSecret,
@@ -71,8 +72,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       shadows: deps.shadows,
     }),
     oipRoutes({ registry: deps.registry, predictor: deps.tensorPredictor, metrics, roleMap, maxRows: limits.maxRows, shadows: deps.shadows }),
-    adminRoutes({ registry: deps.registry, revocations: deps.revocations, logger, roleMap, maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds }),
-    metricsRoutes(metrics.registry, roleMap),
+    adminRoutes({ control: deps.control, revocations: deps.revocations, audit: deps.audit, logger, roleMap, maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds }),
+    metricsRoutes(metrics.registry.contentType, deps.scrape, roleMap),
     artifactRoutes({ registry: deps.registry, dir: resolve(config.models.dir), roleMap }),
     ...(deps.supply === undefined ? [] : [supplyRoutes({ publisher: deps.supply.publisher, audit: deps.supply.audit, roleMap, maxUploadBytes: config.models.maxUploadBytes })]),
   ])

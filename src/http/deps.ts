@@ -1,4 +1,6 @@
+import type { AuditLog } from '../audit/audit-log.js'
 import type { Config } from '../config/schema.js'
+import type { Control } from '../control/control.js'
 import type { ModelRegistry } from '../models/registry.js'
 import type { Logger } from '../observability/logger.js'
 import type { Metrics } from '../observability/metrics.js'
@@ -24,6 +26,12 @@ export interface AppDeps {
   keys: VerificationKeys
   revocations: RevocationStore
   redis?: Redis
+  /** Admin actions of every kind: one log line and one entry of `GET /api/v1/admin/audit` each. */
+  audit: AuditLog
   /** Model supply: publish, delete, audit, git webhook (src/supply/). */
   supply?: Supply
+  /** Model changes that reach every worker and replica (src/control). */
+  control: Control
+  /** The text of one /metrics scrape: this process, or every worker of the tree summed (src/observability/cluster-metrics.ts). */
+  scrape: () => Promise<string>
 }

@@ -349,7 +349,7 @@ const adminSection: OpenApiSection = (registry, shared) => {
     registry.registerPath({
       method: 'post', path: `/api/v1/admin/models/{name}/${action}`, tags: ['admin'], summary, operationId, security: shared.bearer,
       request: { params: z.object({ name: nameParam }) },
-      responses: { 200: ok('The model after the action', responseSchemas.modelAction), ...shared.errors('not_found', ...AUTHENTICATED_ERRORS) },
+      responses: { 200: ok('The model after the action', responseSchemas.modelAction), ...shared.errors('not_found', ...AUTHENTICATED_ERRORS, 'unavailable') },
     })
   }
   // clone(): zod 4 copies methods onto each instance, so a schema made before extendZodWithOpenApi ran has no .openapi().

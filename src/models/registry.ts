@@ -1,7 +1,9 @@
+import type { ModelControl } from '../control/control-state.js'
 import { ApiError } from '../errors/api-error.js'
 import type { Logger } from '../observability/logger.js'
 import type { Metrics } from '../observability/metrics.js'
 import { failureCode, type LoadFailureCode } from './load-failure.js'
+import { withControl } from './controlled-metadata.js'
 import type { LoadedVersion } from './loaded-version.js'
 import { BARE_METADATA, readModelMetadata, type ModelMetadata } from './metadata.js'
 import { servingOf, servingVersion, versionOf, type ModelState, type Route, type VersionState } from './model-state.js'
@@ -37,6 +39,10 @@ export class ModelRegistry {
   readonly #models = new Map<string, ModelState>()
   readonly #queues = new Map<string, Promise<void>>()
   readonly #draining = new Map<NodeJS.Timeout, LoadedVersion>()
+  /** Operator changes from the control store, by model name; kept for models not loaded yet too. */
+  readonly #controls = new Map<string, ModelControl>()
+  /** Each model's model.yaml as read, before the control changes are laid over it. */
+  readonly #fileMetadata = new Map<string, ModelMetadata>()
   #scanning = false
   #closed = false
 
@@ -127,7 +133,7 @@ export class ModelRegistry {
     return route
   }
 
-  /** Marks a model as taking predictions again. */
+  /** Marks a model as taking predictions again (in this process only; the fleet goes through src/control). */
   activate(name: string): ModelState {
     return this.#update(name, (model) => ({ ...model, active: true }))
   }
@@ -135,6 +141,19 @@ export class ModelRegistry {
   /** Stops predictions on a model (409 until activated); its sessions stay loaded. */
   deactivate(name: string): ModelState {
     return this.#update(name, (model) => ({ ...model, active: false }))
+  }
+
+  /**
+   * Lays the control store's changes for one model (active, aliases, canary, shadow) over its
+   * model.yaml; `undefined` goes back to model.yaml alone. Kept for a model not loaded yet.
+   */
+  setControl(name: string, control: ModelControl | undefined): void {
+    if (control === undefined) this.#controls.delete(name)
+    else this.#controls.set(name, control)
+    const model = this.#models.get(name)
+    const file = this.#fileMetadata.get(name)
+    if (model === undefined || file === undefined) return
+    this.#models.set(name, { ...model, active: control?.active ?? true, metadata: withControl(file, control) })
   }
 
   /** Waits for running loads, then releases every session; the registry serves nothing afterwards. */
@@ -194,8 +213,10 @@ export class ModelRegistry {
       this.options.metrics.modelLoaded.remove(name, version)
       this.#retire(old.loaded)
     }
-    // Read `active` now, not before the await above: an admin may have changed it meanwhile.
-    this.#models.set(name, { name, metadata, active: this.#models.get(name)?.active ?? true, versions })
+    // Read the control state now, not before the await above: an admin may have changed it meanwhile.
+    this.#fileMetadata.set(name, metadata)
+    const control = this.#controls.get(name)
+    this.#models.set(name, { name, metadata: withControl(metadata, control), active: control?.active ?? this.#models.get(name)?.active ?? true, versions })
     const plan = planVersions(metadata.versionPolicy, source.versions.keys())
     const policy = describePolicy(metadata.versionPolicy)
     let servingCount = 0
@@ -285,6 +306,7 @@ export class ModelRegistry {
       this.#retire(version.loaded)
     }
     this.#models.delete(name)
+    this.#fileMetadata.delete(name)
     this.options.logger.info('model removed', { model: name })
   }
 

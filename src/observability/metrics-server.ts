@@ -5,6 +5,8 @@ import type { Logger } from './logger.js'
 /** Options of createMetricsServer. */
 export interface MetricsServerOptions {
   registry: Registry
+  /** The scrape text; the registry's own when unset (under --workers, every worker summed). */
+  scrape?: () => Promise<string>
   logger: Logger
   headersTimeoutMs: number
   requestTimeoutMs: number
@@ -27,7 +29,7 @@ export function createMetricsServer(options: MetricsServerOptions): Server {
   return server
 }
 
-async function answer({ registry }: MetricsServerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function answer({ registry, scrape }: MetricsServerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const path = (request.url ?? '').split('?', 1)[0]
   if (path !== '/metrics') {
     send(response, 404, 'text/plain; charset=utf-8', 'not found\n')
@@ -38,7 +40,7 @@ async function answer({ registry }: MetricsServerOptions, request: IncomingMessa
     send(response, 405, 'text/plain; charset=utf-8', 'method not allowed\n')
     return
   }
-  const text = await registry.metrics()
+  const text = await (scrape === undefined ? registry.metrics() : scrape())
   send(response, 200, registry.contentType, request.method === 'HEAD' ? undefined : text)
 }
 

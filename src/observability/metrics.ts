@@ -52,7 +52,7 @@ export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
     cacheRequests: new FastCounter({ name: 'portcullis_cache_requests_total', help: 'Prediction cache lookups: hit, miss, or bypass (Cache-Control: no-cache)', labelNames: ['result'] as const, registers }),
     inferenceDuration: new FastHistogram({ name: 'portcullis_inference_duration_seconds', help: 'ONNX session run time by model and version', labelNames: ['model', 'version'] as const, buckets: LATENCY_BUCKETS, registers }),
     batchSize: new FastHistogram({ name: 'portcullis_batch_size', help: 'Rows per ONNX session run', labelNames: ['model'] as const, buckets: BATCH_BUCKETS, registers }),
-    modelLoaded: new Gauge({ name: 'portcullis_model_loaded', help: '1 when a model version is loaded and ready', labelNames: ['model', 'version'] as const, registers }),
+    modelLoaded: new Gauge({ name: 'portcullis_model_loaded', help: '1 when a model version is loaded and ready (under --workers: on every worker)', aggregator: 'min', labelNames: ['model', 'version'] as const, registers }),
     modelLoadFailures: new FastCounter({ name: 'portcullis_model_load_failures_total', help: 'Failed model version loads', labelNames: ['model'] as const, registers }),
     predictions: new FastCounter({ name: 'portcullis_predictions_total', help: 'Predicted rows by model, version and label (labels from the model\'s own set only)', labelNames: ['model', 'version', 'label'] as const, registers }),
     predictionConfidence: new FastHistogram({ name: 'portcullis_prediction_confidence', help: 'Top-class probability per predicted row', labelNames: ['model'] as const, buckets: CONFIDENCE_BUCKETS, registers }),

@@ -3,6 +3,7 @@ import { readEnvironment } from '../config/env.js'
 import { loadConfig } from '../config/load.js'
 import { modelsCommand } from './build-demo.js'
 import { keysCommand } from './keys.js'
+import { scoreCommand } from './score.js'
 import { serveCommand } from './serve.js'
 import { tokenCommand } from './token.js'
 
@@ -11,7 +12,9 @@ const USAGE = `usage: portcullis <command>
   serve                                   run the gateway
   token --sub NAME --roles user[,admin]   print a signed JWT [--ttl 15m] [--aud A] [--iss I] [--alg ALG]
   keys generate --alg ES256 --out DIR     write a key pair for asymmetric tokens
-  models build-demo [--out DIR]           train the Iris demo models and write them as ONNX`
+  models build-demo [--out DIR]           train the Iris demo models and write them as ONNX
+  score --model NAME --input FILE --output FILE   score a CSV, JSON Lines or Parquet file
+        [--version V] [--rejects FILE] [--format csv|jsonl|parquet] [--url URL --token T] [--batch-rows N]`
 
 /** Runs one CLI command and returns its exit code (2 for a bad config or bad usage). */
 export async function main(argv: string[]): Promise<number> {
@@ -24,6 +27,8 @@ export async function main(argv: string[]): Promise<number> {
         return tokenCommand(loadConfig(readEnvironment()), rest)
       case 'keys':
         return keysCommand(rest)
+      case 'score':
+        return await scoreCommand(loadConfig(readEnvironment()), rest)
       case 'models':
         return await modelsCommand(rest, loadConfig(readEnvironment()).models.dir)
       case undefined:

@@ -54,7 +54,10 @@ export function csvLayout(header: readonly string[], featureNames?: readonly str
  */
 export function csvRecord(layout: CsvLayout, cells: readonly string[], row: number): InputRecord {
   const { header, idColumn } = layout
-  if (cells.length !== header.length) return { row, error: `expected ${header.length} columns, got ${cells.length}` }
+  if (cells.length !== header.length) {
+    const id = idColumn === -1 ? undefined : cells[idColumn]
+    return { row, ...(id === undefined ? {} : { id }), error: `expected ${header.length} columns, got ${cells.length}` }
+  }
   if (layout.asRows) {
     const values = cells.filter((_, column) => column !== idColumn).map(cellValue)
     return idColumn === -1 ? { row, features: values } : { row, id: cells[idColumn] ?? '', features: values }

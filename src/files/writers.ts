@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { finished } from 'node:stream/promises'
-import { stringify, type Stringifier } from 'csv-stringify'
+import { stringify } from 'csv-stringify/sync'
 import { ParquetWriter, fileWriter, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer'
 import type { FileFormat } from './format.js'
 import { flatCells, flatHeader, flatLayout, flatPrediction, jsonLine, type FlatLayout, type ScoredRow } from './scored-row.js'
@@ -28,9 +28,13 @@ export class LineWriter {
   }
 
   /** Appends lines, each followed by a newline. */
-  async writeLines(lines: readonly string[]): Promise<void> {
-    if (lines.length === 0) return
-    if (!this.#out.write(`${lines.join('\n')}\n`)) await once(this.#out, 'drain')
+  writeLines(lines: readonly string[]): Promise<void> {
+    return lines.length === 0 ? Promise.resolve() : this.writeText(`${lines.join('\n')}\n`)
+  }
+
+  /** Appends text as it is. */
+  async writeText(text: string): Promise<void> {
+    if (!this.#out.write(text)) await once(this.#out, 'drain')
   }
 
   async close(): Promise<void> {
@@ -55,34 +59,27 @@ class JsonLinesWriter implements RowWriter {
   }
 }
 
-/** CSV through csv-stringify; the header is written with the first row, which fixes the columns. */
+/** CSV through csv-stringify, one call per chunk; the first row fixes the columns and brings the header. */
 class CsvWriter implements RowWriter {
-  readonly #out: WriteStream
-  #csv: Stringifier | undefined
+  readonly #lines: LineWriter
   #layout: FlatLayout | undefined
 
   constructor(path: string, private readonly labels: readonly string[] | undefined) {
-    this.#out = createWriteStream(path)
+    this.#lines = new LineWriter(path)
   }
 
   async write(rows: readonly ScoredRow[]): Promise<void> {
     const first = rows[0]
     if (first === undefined) return
-    this.#layout ??= flatLayout(first, this.labels)
-    if (this.#csv === undefined) {
-      this.#csv = stringify({ header: true, columns: flatHeader(this.#layout) })
-      this.#csv.pipe(this.#out)
-    }
-    let room = true
-    for (const row of rows) room = this.#csv.write(flatCells(row, this.#layout))
-    if (!room) await once(this.#csv, 'drain')
+    const header = this.#layout === undefined
+    const layout = (this.#layout ??= flatLayout(first, this.labels))
+    const cells = rows.map((row) => flatCells(row, layout))
+    await this.#lines.writeText(stringify(header ? [flatHeader(layout), ...cells] : cells))
   }
 
-  async close(): Promise<void> {
-    // A file where every row was rejected is left empty: without a row there are no columns.
-    if (this.#csv === undefined) this.#out.end()
-    else this.#csv.end()
-    await finished(this.#out)
+  /** A file where every row was rejected is left empty: without a row there are no columns. */
+  close(): Promise<void> {
+    return this.#lines.close()
   }
 }
 

@@ -51,12 +51,21 @@ export async function scoreCommand(config: Readonly<Config>, argv: string[]): Pr
   const started = process.hrtime.bigint()
   let last: RunProgress | undefined
   try {
-    const summary = await scoreFile({ ...args, scorer, onProgress: (progress) => view.update((last = progress)) })
+    const summary = await scoreFile({ ...args, scorer, onProgress: (progress) => view.update((last = progress)) }).catch((err: unknown) => {
+      if (last !== undefined) view.stop(last)
+      throw err
+    })
     if (last !== undefined) view.stop(last)
     const seconds = Number(process.hrtime.bigint() - started) / 1e9
     const rate = Math.round((summary.scored + summary.rejected) / Math.max(seconds, 0.001))
     console.error(`scored ${summary.scored} rows, rejected ${summary.rejected}, in ${seconds.toFixed(1)} s (${rate} rows/s) → ${args.output}${summary.rejected > 0 ? `; rejects in ${args.rejects}` : ''}`)
     return summary.rejected > 0 ? 1 : 0
+  } catch (err) {
+    // A run that cannot go on (a gateway that refuses the token or is gone, a file that cannot
+    // be written or is not what its format says) ends with its reason, not a stack trace.
+    if (!(err instanceof Error)) throw err
+    console.error(`portcullis score: ${err.message}`)
+    return 2
   } finally {
     await scorer.close()
   }

@@ -22,9 +22,12 @@ export function openWriter(path: string, format: FileFormat, labels: readonly st
 /** Lines of text to a file, waiting for the disk when the stream's buffer is full. */
 export class LineWriter {
   readonly #out: WriteStream
+  #failure: Error | undefined
 
   constructor(path: string) {
     this.#out = createWriteStream(path)
+    // Kept for the next write, which throws it: an unheard 'error' event would end the process.
+    this.#out.on('error', (err) => (this.#failure = err))
   }
 
   /** Appends lines, each followed by a newline. */
@@ -34,6 +37,7 @@ export class LineWriter {
 
   /** Appends text as it is. */
   async writeText(text: string): Promise<void> {
+    if (this.#failure !== undefined) throw this.#failure
     if (!this.#out.write(text)) await once(this.#out, 'drain')
   }
 

@@ -148,7 +148,7 @@ describe('portcullis score', { timeout: 600_000 }, () => {
     assert.match(listed[1]?.error.message ?? '', /missing feature "sepal_width"/)
   })
 
-  it('exits 2 on bad usage: unknown flag, missing file, unknown model, unknown format', async () => {
+  it('exits 2 on bad usage (unknown flag, missing file, unknown model or format) and on a run that cannot go on', async () => {
     const input = join(dir, 'usage.csv')
     writeIrisCsv(input)
     const output = join(dir, 'usage.out.csv')
@@ -160,6 +160,8 @@ describe('portcullis score', { timeout: 600_000 }, () => {
       [['--model', 'iris', '--input', input, '--output', output, '--format', 'xlsx'], /unknown format "xlsx"/],
       [['--model', 'iris', '--input', input], /--output are required/],
       [['--model', 'iris', '--input', input, '--output', output, '--url', server.url], /--url needs --token/],
+      [['--model', 'iris', '--input', input, '--output', join(dir, 'no-such-dir', 'out.csv')], /ENOENT/],
+      [['--model', 'iris', '--input', input, '--output', output, '--url', server.url, '--token', server.token([])], /predict permission/],
     ]
     for (const [args, message] of cases) {
       const run = await runScore(args, env)

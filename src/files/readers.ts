@@ -26,7 +26,7 @@ export interface ReaderOptions {
 
 /** Opens a streaming reader for a file of the given format. */
 export async function openReader(path: string, format: FileFormat, options: ReaderOptions = {}): Promise<RecordReader> {
-  if (format === 'parquet') return openParquetReader(path)
+  if (format === 'parquet') return openParquetReader(path, options.featureNames)
   const { size } = await stat(path)
   const input = createReadStream(path)
   const records = format === 'csv' ? csvRecords(input, options.featureNames) : jsonLineRecords(input)
@@ -61,18 +61,22 @@ async function* jsonLineRecords(input: NodeJS.ReadableStream): AsyncIterable<Inp
 }
 
 /** Parquet is read one row group at a time, so memory follows the file's row-group size. */
-async function openParquetReader(path: string): Promise<RecordReader> {
+async function openParquetReader(path: string, featureNames: readonly string[] | undefined): Promise<RecordReader> {
   const file = await asyncBufferFromFile(path)
   const metadata = await parquetMetadataAsync(file)
   const total = Number(metadata.num_rows)
-  const hasId = metadata.schema.some((element) => element.name === 'id')
+  // The root element is the schema itself; its children are the columns.
+  const columns = metadata.schema.slice(1).map((element) => element.name)
+  const hasId = columns.includes('id')
+  const features = columns.filter((name) => name !== 'id')
+  const asRows = featureNames !== undefined && features.length === featureNames.length && featureNames.every((name) => features.includes(name))
   const progress = { done: 0, total }
   async function* records(): AsyncIterable<InputRecord> {
     let rowStart = 0
     for (const group of metadata.row_groups) {
       const rowEnd = rowStart + Number(group.num_rows)
       const objects = await parquetReadObjects({ file, metadata, rowStart, rowEnd })
-      for (const [offset, object] of objects.entries()) yield objectRecord(object, hasId, rowStart + offset)
+      for (const [offset, object] of objects.entries()) yield objectRecord(object, hasId, rowStart + offset, asRows ? featureNames : undefined)
       progress.done = rowEnd
       rowStart = rowEnd
     }

@@ -4,6 +4,7 @@ import { loadConfig } from '../config/load.js'
 import { modelsCommand } from './build-demo.js'
 import { keysCommand } from './keys.js'
 import { modelsSupplyCommand, SUPPLY_ACTIONS } from './models-supply.js'
+import { scoreCommand } from './score.js'
 import { serveCommand } from './serve.js'
 import { tokenCommand } from './token.js'
 
@@ -15,7 +16,9 @@ const USAGE = `usage: portcullis <command>
   models build-demo [--out DIR]           train the Iris demo models and write them as ONNX
   models push --url U --token T --model NAME --version N --file model.onnx [--sig F] [--metadata Y] [--replace]
   models pull --url U --token T --model NAME --version N --out FILE
-  models sign --key PRIVATE.pem --model-file model.onnx   write model.onnx.sig (Ed25519 or ECDSA P-256)`
+  models sign --key PRIVATE.pem --model-file model.onnx   write model.onnx.sig (Ed25519 or ECDSA P-256)
+  score --model NAME --input FILE --output FILE   score a CSV, JSON Lines or Parquet file
+        [--version V] [--rejects FILE] [--format csv|jsonl|parquet] [--url URL --token T] [--batch-rows N]`
 
 /** Runs one CLI command and returns its exit code (2 for a bad config or bad usage). */
 export async function main(argv: string[]): Promise<number> {
@@ -28,6 +31,8 @@ export async function main(argv: string[]): Promise<number> {
         return tokenCommand(loadConfig(readEnvironment()), rest)
       case 'keys':
         return keysCommand(rest)
+      case 'score':
+        return await scoreCommand(loadConfig(readEnvironment()), rest)
       case 'models':
         if (SUPPLY_ACTIONS.has(rest[0] ?? '')) return await modelsSupplyCommand(rest)
         return await modelsCommand(rest, loadConfig(readEnvironment()).models.dir)

@@ -1,5 +1,6 @@
 import getRawBody from 'raw-body'
 import { ApiError } from '../../errors/api-error.js'
+import { isPredictPath, tabularBody, TABULAR_TYPES } from '../../files/http-bodies.js'
 import { inspectParsed, measureDepth, type JsonLimits } from '../json-guard.js'
 import type { AppMiddleware } from '../state.js'
 
@@ -25,7 +26,13 @@ export function bodyGuard(options: BodyGuardOptions): AppMiddleware {
       const type = ctx.is('application/json', '+json')
       if (type === null) return next()
       if (type === false) {
-        throw new ApiError('unsupported_media_type', 'content type must be application/json')
+        // Predict routes also take a table (src/files/http-bodies.ts), within the same limits.
+        const tabular = isPredictPath(ctx.path) ? ctx.is(...TABULAR_TYPES) : false
+        if (tabular !== 'text/csv' && tabular !== 'application/x-ndjson') {
+          throw new ApiError('unsupported_media_type', isPredictPath(ctx.path) ? 'content type must be application/json, text/csv or application/x-ndjson' : 'content type must be application/json')
+        }
+        ctx.state.body = tabularBody(await readBody(ctx.req, options.maxBodyBytes, declared), tabular, options)
+        return next()
       }
       // JSON exchanged between systems is UTF-8 (RFC 8259 §8.1); any other declared charset is refused.
       const charset = ctx.request.charset.toLowerCase()

@@ -1,5 +1,6 @@
 import Router from '@koa/router'
 import { ApiError } from '../../errors/api-error.js'
+import { tabularAnswer, TABULAR_TYPES } from '../../files/http-bodies.js'
 import { assertRowApi } from '../../models/loaded-version.js'
 import type { ModelRegistry } from '../../models/registry.js'
 import { timeStageSync } from '../../observability/stage-timer.js'
@@ -52,7 +53,14 @@ function predictHandler(options: PredictRouteOptions) {
     const prediction = await predictor.predict(version, rows, { bypassCache: /no-cache/i.test(ctx.get('Cache-Control')) })
     if (route.shadow !== undefined && options.shadows !== undefined) mirrorRows(options.shadows, predictor, validators, route.shadow, ctx.state.body, prediction)
     timeStageSync(metrics, 'serialize', () => {
-      setJsonBody(ctx, { ...prediction, request_id: ctx.state.requestId })
+      // JSON unless the client asks for a table (Accept: text/csv or application/x-ndjson).
+      const accepted = ctx.accepts('application/json', ...TABULAR_TYPES)
+      if (accepted === 'text/csv' || accepted === 'application/x-ndjson') {
+        ctx.type = accepted
+        ctx.body = tabularAnswer(accepted, prediction, version.metadata.labels)
+      } else {
+        setJsonBody(ctx, { ...prediction, request_id: ctx.state.requestId })
+      }
     })
   }
 }

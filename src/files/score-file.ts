@@ -1,0 +1,91 @@
+import { rm } from 'node:fs/promises'
+import { scoreChunk, type ChunkResult } from './chunk-scorer.js'
+import type { FileFormat } from './format.js'
+import type { InputRecord } from './input-record.js'
+import type { ModelScorer } from './model-scorer.js'
+import { openReader, type ReadProgress } from './readers.js'
+import { rejectLine } from './scored-row.js'
+import { LineWriter, openWriter } from './writers.js'
+
+/** One scoring run over a file. */
+export interface ScoreFileOptions {
+  input: string
+  inputFormat: FileFormat
+  output: string
+  outputFormat: FileFormat
+  /** JSON Lines file for rejected rows; created only when a row is rejected. */
+  rejects: string
+  /** Rows per call into the scorer. */
+  batchRows: number
+  scorer: ModelScorer
+  /** Called after each chunk is written. */
+  onProgress?: (progress: RunProgress) => void
+}
+
+/** Counts so far, and how far the reader has come. */
+export interface RunProgress {
+  scored: number
+  rejected: number
+  read: ReadProgress
+}
+
+/** What a finished run did. */
+export interface ScoreSummary {
+  scored: number
+  rejected: number
+}
+
+// Chunks scored at once: while one runs in ONNX Runtime, the next is read and validated.
+const CHUNKS_IN_FLIGHT = 2
+
+/**
+ * Reads the input as a stream, scores it chunk by chunk and writes answers and rejects in input
+ * order. At most CHUNKS_IN_FLIGHT chunks are held, so memory does not grow with the file.
+ */
+export async function scoreFile(options: ScoreFileOptions): Promise<ScoreSummary> {
+  const { scorer, batchRows } = options
+  const reader = await openReader(options.input, options.inputFormat, scorer.featureNames === undefined ? {} : { featureNames: scorer.featureNames })
+  const writer = openWriter(options.output, options.outputFormat, scorer.labels)
+  // A rejects file left by an earlier run would be read as this run's.
+  await rm(options.rejects, { force: true })
+  let rejects: LineWriter | undefined
+  const totals: ScoreSummary = { scored: 0, rejected: 0 }
+  const inFlight: Promise<ChunkResult>[] = []
+  const settle = async (): Promise<void> => {
+    const next = inFlight.shift()
+    if (next === undefined) return
+    const { scored, rejected } = await next
+    await writer.write(scored)
+    if (rejected.length > 0) {
+      rejects ??= new LineWriter(options.rejects)
+      await rejects.writeLines(rejected.map(rejectLine))
+    }
+    totals.scored += scored.length
+    totals.rejected += rejected.length
+    options.onProgress?.({ ...totals, read: reader.progress() })
+  }
+  try {
+    let chunk: InputRecord[] = []
+    for await (const record of reader.records) {
+      chunk.push(record)
+      if (chunk.length < batchRows) continue
+      inFlight.push(started(scoreChunk(chunk, scorer.score, scorer.featureNames)))
+      chunk = []
+      if (inFlight.length >= CHUNKS_IN_FLIGHT) await settle()
+    }
+    if (chunk.length > 0) inFlight.push(started(scoreChunk(chunk, scorer.score, scorer.featureNames)))
+    while (inFlight.length > 0) await settle()
+  } finally {
+    // A failed chunk leaves the others running; their results no longer matter.
+    await Promise.allSettled(inFlight)
+    await writer.close()
+    await rejects?.close()
+  }
+  return totals
+}
+
+/** Marks a chunk's failure as seen: it is thrown where the chunk is awaited, in order, not as an unhandled rejection before. */
+function started<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined)
+  return promise
+}

@@ -20,12 +20,16 @@ import { securityHeaders } from './middleware/security-headers.js'
 import { buildOpenApiDocument } from './openapi.js'
 import { routeMatcher } from './route-label.js'
 import { adminRoutes } from './routes/admin.js'
+import { consoleRoutes } from './routes/console.js'
+import { demoTokenRoutes, demoTokensEnabled } from './routes/demo-token.js'
 import { docsRoutes } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
+import { metricsSummaryRoutes } from './routes/metrics-summary.js'
 import { modelRoutes } from './routes/models.js'
 import { oipHealthRoutes, oipProtocol, oipRoutes } from './routes/oip-v2.js'
 import { predictRoutes } from './routes/predict.js'
+import { whoamiRoutes } from './routes/whoami.js'
 import { stage } from './stage.js'
 import type { AppState } from './state.js'
 
@@ -44,6 +48,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     healthRoutes(deps.registry),
     oipHealthRoutes(deps.registry),
     docsRoutes({ document: () => buildOpenApiDocument({ maxRows: limits.maxRows }) }),
+    consoleRoutes(),
+    ...(demoTokensEnabled(config) ? [demoTokenRoutes({ config, keys: deps.keys, logger })] : []),
   ])
   const apiRoutes = combine([
     modelRoutes(deps.registry, roleMap),
@@ -59,6 +65,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     oipRoutes({ registry: deps.registry, predictor: deps.tensorPredictor, metrics, roleMap, maxRows: limits.maxRows, shadows: deps.shadows }),
     adminRoutes({ registry: deps.registry, revocations: deps.revocations, logger, roleMap, maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds }),
     metricsRoutes(metrics.registry, roleMap),
+    metricsSummaryRoutes(metrics, roleMap),
+    whoamiRoutes({ roleMap, maxRows: limits.maxRows }),
   ])
 
   app.use(stage('request_id', metrics, requestId()))
@@ -135,6 +143,11 @@ function skipUnless<C extends { path: string }, R>(gate: (path: string) => boole
 export function pathGate(router: Router<AppState>): (path: string) => boolean {
   const segments = new Set<string>()
   for (const layer of router.stack) {
+    // The root route (the console page) is the one path whose first segment is empty.
+    if (layer.path === '/') {
+      segments.add('')
+      continue
+    }
     const first = typeof layer.path === 'string' ? layer.path.split('/')[1] : undefined
     if (first === undefined || first === '' || /[:*(){}]/.test(first)) return () => true
     segments.add(first)

@@ -51,5 +51,6 @@ export function modelDetail(model: ModelState): Record<string, unknown> {
     inputs: newest?.inputs ?? [],
     outputs: newest?.outputs ?? [],
     training: metadata.training ?? null,
+    examples: metadata.examples ?? [],
   }
 }

@@ -28,7 +28,7 @@ export function demoTokensEnabled(config: Readonly<Config>): boolean {
 }
 
 /**
- * POST /console/demo-token `{"role": "user"|"admin"}`: the console's one-click sign-in, in
+ * POST /demo/token `{"role": "user"|"admin"}`: the console's one-click sign-in, in
  * development only (createApp does not mount it elsewhere, so other environments answer 404).
  * It answers only callers on the loopback interface, so a development server bound to 0.0.0.0
  * hands no admin token to the network; a POST with a JSON body needs a CORS preflight, which the
@@ -37,7 +37,7 @@ export function demoTokensEnabled(config: Readonly<Config>): boolean {
 export function demoTokenRoutes(options: DemoTokenRouteOptions): Router<AppState> {
   const { config, keys, logger } = options
   const router = new Router<AppState>()
-  router.post('/console/demo-token', function demoToken(ctx) {
+  router.post('/demo/token', function demoToken(ctx) {
     if (!isLoopback(ctx.ip)) throw new ApiError('not_found', 'not found')
     const parsed = demoTokenBodySchema.safeParse(ctx.state.body)
     if (!parsed.success) throw new ApiError('invalid_input', 'body must be {"role": "user"} or {"role": "admin"}')

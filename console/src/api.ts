@@ -31,7 +31,7 @@ export async function callApi(request: ApiRequest): Promise<ApiAnswer> {
   const text = request.body === undefined ? undefined : JSON.stringify(request.body)
   if (text !== undefined) headers['Content-Type'] = 'application/json'
   const started = performance.now()
-  const response = await fetch(request.path, { method: request.method, headers, body: text, credentials: 'omit', cache: 'no-store' })
+  const response = await fetch(request.path, { method: request.method, headers, body: text, credentials: 'omit' })
   const raw = await response.text()
   const ms = performance.now() - started
   return {

@@ -165,10 +165,10 @@ describe('the console in a real browser', () => {
     assert.match(expected, /petal_width is 9.5, above the maximum 2.5/)
     await user.locator('#error-petal_width').filter({ hasText: expected }).waitFor()
     assert.equal(await field.getAttribute('aria-invalid'), 'true')
+    await screenshot(user, 'try-invalid')
     await field.fill('abc')
     const typeMessage = await serverMessage({ sepal_length: 6.3, sepal_width: 3.3, petal_length: 6, petal_width: 'abc' })
     await user.locator('#error-petal_width').filter({ hasText: typeMessage }).waitFor()
-    await screenshot(user, 'try-invalid')
     await field.fill('2.5')
     await user.locator('#feature-petal_width:not([aria-invalid])').waitFor()
     assert.equal(await user.locator('#error-petal_width').textContent(), '')
@@ -234,7 +234,17 @@ describe('the console in a real browser', () => {
 
   it('charts the gateway for an admin from the metrics summary', async () => {
     await admin.getByRole('link', { name: 'Watch' }).click()
-    await admin.getByTestId('samples').filter({ hasText: /^[3-9] samples$/ }).waitFor({ timeout: 30_000 })
+    // Traffic while the page samples: repeated and new rows (cache hits and misses), and a few refusals.
+    const token = server.token(['user'], 'watch-traffic')
+    for (let second = 0; second < 8; second += 1) {
+      const rows = getNumbers().slice(second * 10, second * 10 + 10)
+      await Promise.all(rows.map((row, index) => postJson(`${server.url}/api/v1/models/iris/predict`, { inputs: [index % 2 === 0 ? rows[0] : row] }, token)))
+      await postJson(`${server.url}/api/v1/models/iris/predict`, { inputs: [[1, 2]] }, token)
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+    }
+    await admin.getByTestId('samples').filter({ hasText: /^([5-9]|\d\d) samples$/ }).waitFor({ timeout: 30_000 })
+    const legend = await admin.locator('.chart .legend').allInnerTexts()
+    assert.match(legend[0] ?? '', /requests: \d/)
     assert.equal(await admin.locator('.chart canvas').count(), 4)
     await screenshot(admin, 'watch')
     await assertAccessible(admin, 'watch')

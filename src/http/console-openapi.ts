@@ -31,7 +31,7 @@ export const consoleOpenApiSection: OpenApiSection = (registry, shared) => {
   }).openapi('Identity')
   registry.registerPath({
     method: 'get', path: '/api/v1/me', tags: ['console'], summary: 'Who the token speaks for and what its roles allow', operationId: 'whoami', security: shared.bearer,
-    responses: { 200: { description: 'The identity', headers: requestIdHeader, content: { 'application/json': { schema: identity } } }, ...shared.errors('invalid_token', 'rate_limited', 'internal') },
+    responses: { 200: { description: 'The identity', headers: requestIdHeader, content: { 'application/json': { schema: identity } } }, ...shared.errors('invalid_token', 'insufficient_scope', 'rate_limited', 'internal') },
   })
   const histogram = z.strictObject({ cumulative: z.array(z.number()), sum: z.number(), count: z.number() }).openapi('HistogramTotals')
   const bounds = z.array(z.number().nullable()).openapi({ description: 'Bucket upper bounds; null is +Inf' })

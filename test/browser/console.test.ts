@@ -181,7 +181,7 @@ describe('the console in a real browser', () => {
     const file = join(repository.dir, 'iris-150.csv')
     writeFileSync(file, csv)
     await user.locator('#csv-file').setInputFiles(file)
-    await user.getByTestId('csv-summary').filter({ hasText: '150 rows scored in 1 requests.' }).waitFor()
+    await user.getByTestId('csv-summary').filter({ hasText: '150 rows scored in 1 request.' }).waitFor()
     const table = await user.locator('[data-testid=csv-table] tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')))
     assert.equal(table.length, 150)
     assert.equal(table[0]?.[0], 'flower-0')

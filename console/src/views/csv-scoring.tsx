@@ -88,7 +88,7 @@ export function CsvScoring({ model, features, maxRows }: { model: ModelDetail; f
       {busy && <p role="status">Scoring…</p>}
       {scoring !== undefined && (
         <>
-          <p role="status" data-testid="csv-summary">{scoring.rows.length} rows scored in {scoring.requests} requests{scoring.errors.length > 0 ? `, ${scoring.errors.length} errors` : ''}.</p>
+          <p role="status" data-testid="csv-summary">{scoring.rows.length} rows scored in {scoring.requests} {scoring.requests === 1 ? 'request' : 'requests'}{scoring.errors.length > 0 ? `, ${scoring.errors.length} errors` : ''}.</p>
           {scoring.errors.map((error) => <p key={error} class="error" role="alert">{error}</p>)}
           {download !== undefined && <a href={download} download={`${model.name}-scored.csv`}>Download the table as CSV</a>}
           {scoring.curl !== undefined && <CurlLine curl={scoring.curl} />}
@@ -103,8 +103,8 @@ export function CsvScoring({ model, features, maxRows }: { model: ModelDetail; f
                 </tr>
               </thead>
               <tbody>
-                {scoring.rows.map((row) => (
-                  <tr key={row.id}>
+                {scoring.rows.map((row, index) => (
+                  <tr key={index}>
                     <td>{row.id}</td>
                     {features.map((feature) => <td key={feature.name}>{String(row.values[feature.name] ?? '')}</td>)}
                     <td>{row.prediction}</td>

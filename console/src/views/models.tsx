@@ -64,7 +64,7 @@ function ModelCard({ model, admin }: { model: ModelDetail; admin: boolean }) {
             <tr key={version.version}>
               <td>{version.version}</td>
               <td>{version.status}</td>
-              <td><code class="digest" title={version.digest}>{version.digest?.slice(0, 19) ?? '–'}</code></td>
+              <td><code class="digest" title={version.digest}>{version.digest?.slice(0, 15) ?? '–'}</code></td>
               <td>{version.loaded_at === undefined ? '–' : new Date(version.loaded_at).toLocaleString()}</td>
               {admin && <td>{version.reason ?? ''}</td>}
             </tr>

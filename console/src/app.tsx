@@ -2,11 +2,14 @@ import { useCallback, useEffect, useState } from 'preact/hooks'
 import { callApi } from './api'
 import { IdentityPanel } from './components/identity'
 import { clearSession, storedToken, type Identity, can } from './session'
+import { lazyView } from './components/lazy-view'
 import { ModelsView } from './views/models'
-import { OperateView } from './views/operate'
 import { SignIn } from './views/sign-in'
-import { TryView } from './views/try'
-import { WatchView } from './views/watch'
+
+// Loaded when first shown: the Try view brings the CSV parser, Watch the chart library.
+const TryView = lazyView(() => import('./views/try').then((module) => module.TryView))
+const OperateView = lazyView(() => import('./views/operate').then((module) => module.OperateView))
+const WatchView = lazyView(() => import('./views/watch').then((module) => module.WatchView))
 
 /** The views, by the hash they live under. */
 type ViewName = 'models' | 'try' | 'operate' | 'watch'

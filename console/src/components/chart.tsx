@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks'
 import uPlot from 'uplot'
+import 'uplot/dist/uPlot.min.css'
 
 /** One line of a chart. */
 export interface ChartSeries {

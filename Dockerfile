@@ -6,6 +6,8 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY console ./console
+COPY scripts ./scripts
 COPY bin ./bin
 COPY config ./config
 RUN npm run build && node bin/portcullis.js models build-demo --out /app/models

@@ -89,7 +89,7 @@ function printDemoTokens(config: Readonly<Config>, runtime: Runtime): void {
     '',
     `  curl -s ${base}/api/v1/models/iris/predict -H "Authorization: Bearer $USER_TOKEN" \\`,
     `    -H 'Content-Type: application/json' -d '{"inputs": [[5.1, 3.5, 1.4, 0.2]]}'`,
-    `  API docs: ${base}/docs`,
+    `  console: ${base}/   API docs: ${base}/docs`,
     '',
   ].join('\n'))
 }

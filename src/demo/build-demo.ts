@@ -53,6 +53,7 @@ function modelCard(data: LabelledDataset, description: string, algorithm: string
     nanPolicy: 'reject',
     roles: ['user', 'admin'],
     training: { dataset: data.name, rows: data.features.length, algorithm, accuracy: Math.round(accuracy * 10000) / 10000 },
+    examples: data.classNames.map((_, label) => data.features[data.labels.indexOf(label)]).filter((row) => row !== undefined),
   }
 }
 

@@ -16,6 +16,8 @@ export interface ModelCard {
   nanPolicy: 'reject'
   roles: string[]
   training: { dataset: string; rows: number; algorithm: string; accuracy: number }
+  /** One training row per class, as inputs to try. */
+  examples: number[][]
 }
 
 /** Renders a model card as model.yaml text, with one compact line per feature. */
@@ -29,6 +31,10 @@ export function renderModelYaml(card: ModelCard): string {
   const features = doc.get('features', true)
   if (isSeq(features)) {
     for (const item of features.items) if (isMap(item)) item.flow = true
+  }
+  const examples = doc.get('examples', true)
+  if (isSeq(examples)) {
+    for (const item of examples.items) if (isCollection(item)) item.flow = true
   }
   return doc.toString({ lineWidth: 0 })
 }

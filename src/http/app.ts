@@ -19,6 +19,7 @@ import { inFlightLimit } from './middleware/in-flight-limit.js'
 import { createRateLimitStore, parseRate, rateLimit, subjectRateLimit } from './middleware/rate-limit.js'
 import { requestId } from './middleware/request-id.js'
 import { securityHeaders } from './middleware/security-headers.js'
+import { consoleOpenApiSection } from './console-openapi.js'
 import { buildOpenApiDocument } from './openapi.js'
 import { routeMatcher } from './route-label.js'
 import { readsOwnBody } from './raw-body.js'
@@ -27,12 +28,16 @@ import { artifactRoutes } from './routes/artifact.js'
 import { gitHookRoutes } from './routes/git-hook.js'
 import { supplyRoutes } from './routes/supply.js'
 import { adminControlOpenApi } from './routes/admin-control-openapi.js'
+import { consoleRoutes } from './routes/console.js'
+import { demoTokenRoutes, demoTokensEnabled } from './routes/demo-token.js'
 import { docsRoutes } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
+import { metricsSummaryRoutes } from './routes/metrics-summary.js'
 import { modelRoutes } from './routes/models.js'
 import { oipHealthRoutes, oipProtocol, oipRoutes } from './routes/oip-v2.js'
 import { predictRoutes } from './routes/predict.js'
+import { whoamiRoutes } from './routes/whoami.js'
 import { stage } from './stage.js'
 import { supplyOpenApiSection } from './supply-openapi.js'
 import type { AppState } from './state.js'
@@ -51,7 +56,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   const publicRoutes = combine([
     healthRoutes(deps.registry),
     oipHealthRoutes(deps.registry),
-    docsRoutes({ document: () => buildOpenApiDocument({ maxRows: limits.maxRows, sections: [supplyOpenApiSection({ admin: deps.supply !== undefined, gitHook: deps.supply?.git !== undefined }), adminControlOpenApi] }) }),
+    docsRoutes({ document: () => buildOpenApiDocument({ maxRows: limits.maxRows, sections: [supplyOpenApiSection({ admin: deps.supply !== undefined, gitHook: deps.supply?.git !== undefined }), adminControlOpenApi, consoleOpenApiSection] }) }),
     ...(deps.supply?.git === undefined ? [] : [gitHookRoutes({
       sync: deps.supply.git.sync,
       secret: deps.supply.git.webhookSecret,
@@ -59,6 +64,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       limiter: rateLimit({ name: 'git_hook', rate: parseRate(deps.supply.git.webhookRate), identify: (ctx) => ctx.ip, metrics, store }),
       logger,
     })]),
+    consoleRoutes(),
+    ...(demoTokensEnabled(config) ? [demoTokenRoutes({ config, keys: deps.keys, logger })] : []),
   ])
   const apiRoutes = combine([
     modelRoutes(deps.registry, roleMap),
@@ -76,6 +83,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     metricsRoutes(metrics.registry.contentType, deps.scrape, roleMap),
     artifactRoutes({ registry: deps.registry, dir: resolve(config.models.dir), roleMap }),
     ...(deps.supply === undefined ? [] : [supplyRoutes({ publisher: deps.supply.publisher, audit: deps.supply.audit, roleMap, maxUploadBytes: config.models.maxUploadBytes })]),
+    metricsSummaryRoutes(metrics, roleMap),
+    whoamiRoutes({ roleMap, maxRows: limits.maxRows }),
   ])
 
   app.use(stage('request_id', metrics, requestId()))
@@ -145,6 +154,11 @@ function skipUnless<C extends { path: string }, R>(gate: (path: string) => boole
 export function pathGate(router: Router<AppState>): (path: string) => boolean {
   const segments = new Set<string>()
   for (const layer of router.stack) {
+    // The root route (the console page) is the one path whose first segment is empty.
+    if (layer.path === '/') {
+      segments.add('')
+      continue
+    }
     const first = typeof layer.path === 'string' ? layer.path.split('/')[1] : undefined
     if (first === undefined || first === '' || /[:*(){}]/.test(first)) return () => true
     segments.add(first)

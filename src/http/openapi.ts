@@ -134,6 +134,7 @@ const modelDetailSchema = z.strictObject({
   inputs: z.array(tensorSchema),
   outputs: z.array(tensorSchema),
   training: metadata.training.unwrap().nullable(),
+  examples: metadata.examples.unwrap(),
   request_id: z.string(),
 }).openapi('ModelDetail')
 
@@ -225,6 +226,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
       { name: 'predict', description: 'Predictions' },
       { name: 'admin', description: 'Model lifecycle and token revocation (admin role)' },
       { name: 'operations', description: 'Metrics and this documentation' },
+      { name: 'console', description: 'The web console and what it asks about its user' },
       { name: 'oip-v2', description: 'Open Inference Protocol v2 (KServe / Triton): the same checks as /api/v1, the protocol\'s wire format; errors are `{"error": "message"}`' },
     ],
   })

@@ -43,6 +43,8 @@ export const modelMetadataSchema = z.strictObject({
   /** Expected SHA-256 (hex) of each version's model.onnx; a mismatch refuses the load. */
   sha256: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/i)).optional(),
   training: z.record(z.string(), z.unknown()).optional(),
+  /** A few valid input rows (one value per feature), shown by the console as ready-made inputs. */
+  examples: z.array(z.array(z.number())).max(32).optional(),
   /** Overrides of the config's `inference.batching` for this model (Triton's dynamic_batching). */
   batching: batchingOverrideSchema.optional(),
 })

@@ -1,6 +1,6 @@
 import ort from 'onnxruntime-node'
 import type { LoadedVersion } from '../models/loaded-version.js'
-import type { Metrics } from '../observability/metrics.js'
+import type { CacheResult, Metrics } from '../observability/metrics.js'
 import { timeStage, timeStageSync } from '../observability/stage-timer.js'
 import { MicroBatcher, type BatcherOptions } from './batcher.js'
 import type { PredictionCache } from './cache.js'
@@ -15,6 +15,8 @@ export interface PredictOptions {
   bypassCache?: boolean
   /** A shadow copy (src/predict/shadow.ts): straight to the session, with no cache, batching or prediction metrics. */
   shadow?: boolean
+  /** Told the cache's answer for this call (hit, miss or bypass), for an `X-Cache` response header. */
+  onCache?: (result: CacheResult) => void
 }
 
 /** Runs validated rows through a version: cache lookup → session → cache store. */
@@ -36,9 +38,11 @@ export class Predictor {
     if (this.cache !== undefined && key !== undefined) {
       if (options.bypassCache === true) {
         this.metrics.cacheRequests.labels('bypass').inc()
+        options.onCache?.('bypass')
       } else {
         const hit = timeStageSync(this.metrics, 'cache_lookup', () => this.cache?.get(key))
         this.metrics.cacheRequests.labels(hit === undefined ? 'miss' : 'hit').inc()
+        options.onCache?.(hit === undefined ? 'miss' : 'hit')
         if (hit !== undefined) {
           this.#count(version, hit)
           await endOfTurn()

@@ -74,6 +74,7 @@ describe('buildDemoModels', () => {
           algorithm: isForest ? 'random-forest' : 'softmax-regression',
           accuracy: Math.round(model.accuracy * 10000) / 10000,
         },
+        examples: [[5.1, 3.5, 1.4, 0.2], [7, 3.2, 4.7, 1.4], [6.3, 3.3, 6, 2.5]],
       })
     }
   })

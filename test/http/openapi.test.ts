@@ -77,7 +77,7 @@ describe('GET /openapi.json', () => {
     assert.deepEqual(document.components?.securitySchemes?.bearerAuth, {
       type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: (document.components?.securitySchemes?.bearerAuth as { description: string }).description,
     })
-    const publicPaths = ['/healthz', '/readyz', '/openapi.json', '/docs', '/docs/{asset}', '/v2/health/live', '/v2/health/ready']
+    const publicPaths = ['/healthz', '/readyz', '/openapi.json', '/docs', '/docs/{asset}', '/', '/console/{file}', '/v2/health/live', '/v2/health/ready']
     for (const [path, item] of Object.entries(document.paths ?? {})) {
       for (const operation of [item.get, item.post]) {
         if (operation === undefined) continue

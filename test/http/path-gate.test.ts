@@ -17,6 +17,15 @@ describe('pathGate', () => {
     for (const path of ['/', '/api/v1/models/iris/predict', '/healthzz', '/metrics', '']) assert.equal(gate(path), false, path)
   })
 
+  it('admits the root path when the router has a root route, and still refuses the rest', () => {
+    const router = new Router<AppState>()
+    router.get('/', () => undefined)
+    router.get('/console/:file', () => undefined)
+    const gate = pathGate(router)
+    for (const path of ['/', '/console/app.js']) assert.equal(gate(path), true, path)
+    for (const path of ['/api/v1/models/iris/predict', '/metrics', '/consoles']) assert.equal(gate(path), false, path)
+  })
+
   it('admits every path when a route starts with a parameter', () => {
     const router = new Router<AppState>()
     router.get('/healthz', () => undefined)

@@ -56,5 +56,6 @@ export function modelDetail(model: ModelState, detailed = false): Record<string,
     inputs: newest?.inputs ?? [],
     outputs: newest?.outputs ?? [],
     training: metadata.training ?? null,
+    examples: metadata.examples ?? [],
   }
 }

@@ -50,7 +50,11 @@ function predictHandler(options: PredictRouteOptions) {
       assertRowApi(version)
       return validators.for(version)(ctx.state.body ?? missingBody())
     })
-    const prediction = await predictor.predict(version, rows, { bypassCache: /no-cache/i.test(ctx.get('Cache-Control')) })
+    const prediction = await predictor.predict(version, rows, {
+      bypassCache: /no-cache/i.test(ctx.get('Cache-Control')),
+      // Tells the caller (the console shows it) whether the answer came from the prediction cache.
+      onCache: (result) => ctx.set('X-Cache', result),
+    })
     if (route.shadow !== undefined && options.shadows !== undefined) mirrorRows(options.shadows, predictor, validators, route.shadow, ctx.state.body, prediction)
     timeStageSync(metrics, 'serialize', () => {
       // JSON unless the client asks for a table (Accept: text/csv or application/x-ndjson).

@@ -1,11 +1,15 @@
 import getRawBody from 'raw-body'
 import { ApiError } from '../../errors/api-error.js'
+import type { BodyByteBudget } from '../budgets/body-bytes.js'
+import { sendContinue } from '../expect-continue.js'
 import { inspectParsed, measureDepth, type JsonLimits } from '../json-guard.js'
 import type { AppMiddleware } from '../state.js'
 
 /** Options of bodyGuard. */
 export interface BodyGuardOptions extends JsonLimits {
   maxBodyBytes: number
+  /** Body bytes held in memory across all requests (budgets.maxBufferedBodyBytes); unbounded when absent. */
+  budget?: BodyByteBudget
 }
 
 // The Content-Type nearly every client sends, recognised without parsing it (type-is and
@@ -34,20 +38,34 @@ export function bodyGuard(options: BodyGuardOptions): AppMiddleware {
     if (declared !== undefined && declared > options.maxBodyBytes) {
       throw new ApiError('payload_too_large', `request body is larger than ${options.maxBodyBytes} bytes`)
     }
-    const bytes = await readBody(ctx.req, options.maxBodyBytes, declared)
-    const depthFault = measureDepth(bytes, options.maxDepth)
-    if (depthFault !== undefined) throw new ApiError('invalid_input', depthFault.message)
-    let body: unknown
-    try {
-      body = JSON.parse(decodeUtf8(bytes))
-    } catch {
-      throw new ApiError('invalid_input', 'request body is not valid JSON')
+    // A body without a length may grow to the limit, so it reserves the limit.
+    const reserved = declared ?? options.maxBodyBytes
+    if (options.budget !== undefined && !options.budget.tryReserve(reserved)) {
+      throw new ApiError('unavailable', 'the server is busy; retry shortly', { headers: { 'Retry-After': '1' } })
     }
-    const fault = inspectParsed(body, options)
-    if (fault !== undefined) throw new ApiError('invalid_input', fault.message)
-    ctx.state.body = body
-    await next()
+    try {
+      sendContinue(ctx.req, ctx.res)
+      ctx.state.body = parseBody(await readBody(ctx.req, options.maxBodyBytes, declared), options)
+      await next()
+    } finally {
+      options.budget?.release(reserved)
+    }
   }
+}
+
+// Depth first, on the bytes; then JSON syntax, forbidden keys and array lengths.
+function parseBody(bytes: Buffer, options: JsonLimits): unknown {
+  const depthFault = measureDepth(bytes, options.maxDepth)
+  if (depthFault !== undefined) throw new ApiError('invalid_input', depthFault.message)
+  let body: unknown
+  try {
+    body = JSON.parse(decodeUtf8(bytes))
+  } catch {
+    throw new ApiError('invalid_input', 'request body is not valid JSON')
+  }
+  const fault = inspectParsed(body, options)
+  if (fault !== undefined) throw new ApiError('invalid_input', fault.message)
+  return body
 }
 
 async function readBody(stream: NodeJS.ReadableStream, limit: number, length: number | undefined): Promise<Buffer> {

@@ -7,7 +7,7 @@ import { accessLog } from './middleware/access-log.js'
 import { anonymousAccess } from './middleware/anonymous-access.js'
 import { authThrottle } from './middleware/auth-throttle.js'
 import { authenticate } from './middleware/authenticate.js'
-import { bodyGuard } from './middleware/body-guard.js'
+import { bodyGuard, declaredLengthLimit } from './middleware/body-guard.js'
 import { cors } from './middleware/cors.js'
 import { errorEnvelope } from './middleware/error-envelope.js'
 import { notFound } from './middleware/not-found.js'
@@ -84,9 +84,16 @@ export function corsStage({ config }: Pipeline): AppMiddleware {
   return config.server.cors.origins.length > 0 ? cors(config.server.cors) : skip
 }
 
-/** Admits the request into the anonymous in-flight share (per address and in all), or 503. */
-export function budgetStage({ metrics, inFlight }: Pipeline): AppMiddleware {
-  return stage('budget', metrics, inFlight.admit())
+/**
+ * Admits the request into the anonymous in-flight share (per address and in all), or 503; a body
+ * declared over limits.maxBodyBytes gets 413 from its header.
+ */
+export function budgetStage({ config, metrics, inFlight }: Pipeline): AppMiddleware {
+  const admit = inFlight.admit()
+  const declared = declaredLengthLimit(config.limits.maxBodyBytes)
+  return stage('budget', metrics, function budget(ctx, next) {
+    return admit(ctx, () => declared(ctx, next))
+  })
 }
 
 /** Per client address, for public routes and requests without credentials, from the headers alone. */

@@ -11,11 +11,6 @@ export class BodyByteBudget {
     this.#maxBytes = maxBytes
   }
 
-  /** Bytes reserved now. */
-  get held(): number {
-    return this.#held
-  }
-
   /** Reserves `bytes` if they fit; false when they would take the total past the budget. */
   tryReserve(bytes: number): boolean {
     if (this.#held + bytes > this.#maxBytes) return false

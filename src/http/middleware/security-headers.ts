@@ -25,11 +25,7 @@ export function securityHeaders(options: SecurityHeadersOptions): AppMiddleware 
   const headers = securityHeaderBlock(options)
   return function securityHeaders(ctx, next) {
     // Straight onto the response: Koa's ctx.set(object) copies every entry twice on each call.
-    const { res } = ctx
-    for (let index = 0; index < headers.length; index += 1) {
-      const header = headers[index] as readonly [string, string]
-      res.setHeader(header[0], header[1])
-    }
+    for (const [name, value] of headers) ctx.res.setHeader(name, value)
     return next()
   }
 }

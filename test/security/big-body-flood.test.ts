@@ -20,9 +20,11 @@ describe('attack: ~1000 unauthenticated 1 MiB bodies from one address', () => {
 
   it('a valid caller from another address keeps getting 200, and memory returns to its level before the flood', async (t) => {
     const token = validToken()
-    for (let warm = 0; warm < 20; warm += 1) assert.equal(await predictAsCaller(gateway.url, token), 200)
-    const before = residentBytes(gateway.pid)
     const body = Buffer.alloc(MiB, ' ')
+    // Warm both paths first, so code and pools made once per process are in the level before the flood.
+    for (let warm = 0; warm < 20; warm += 1) assert.equal(await predictAsCaller(gateway.url, token), 200)
+    await inWaves(50, 50, () => postBody(gateway.url, body, ATTACKER))
+    const before = residentBytes(gateway.pid)
     let peak = before
     const sampler = setInterval(() => (peak = Math.max(peak, residentBytes(gateway.pid))), 100)
     const flood = inWaves(1000, 50, () => postBody(gateway.url, body, ATTACKER))

@@ -223,10 +223,30 @@ const loggingSchema = z.strictObject({
   level: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
 })
 
+/**
+ * What one process lets callers hold at once, so no anonymous client can starve it (README,
+ * "Budgets"). Connections are counted per peer address; requests in flight before they are
+ * authenticated (and requests to public routes) per client address and in all; body bytes
+ * buffered across all requests.
+ */
+const budgetsSchema = z.strictObject({
+  /** Open connections in all (node's server.maxConnections); more are closed at accept. */
+  maxConnections: z.number().int().positive().default(8192),
+  /** Open connections from one peer address; more are closed at accept. Not applied behind a trusted proxy (server.trustProxy). */
+  maxConnectionsPerAddress: z.number().int().positive().default(256),
+  /** Requests in flight that are not authenticated (yet), from all addresses; past it 503. server.maxInFlight stays for authenticated ones. */
+  maxAnonymousInFlight: z.number().int().positive().default(256),
+  /** The same from one client address. */
+  maxAnonymousInFlightPerAddress: z.number().int().positive().default(32),
+  /** Request body bytes held in memory at once, across all requests; past it 503 with Retry-After. */
+  maxBufferedBodyBytes: z.number().int().positive().default(64 * 1024 * 1024),
+})
+
 /** The whole configuration, as validated at start. */
 export const configSchema = z.strictObject({
   env: z.enum(['development', 'test', 'staging', 'production']).default('development'),
   server: serverSchema.default(serverSchema.parse({})),
+  budgets: budgetsSchema.default(budgetsSchema.parse({})),
   limits: limitsSchema.default(limitsSchema.parse({})),
   auth: authSchema.default(authSchema.parse({})),
   rbac: rbacSchema.default(rbacSchema.parse({})),

@@ -1,15 +1,21 @@
-import { createServer as createHttpServer, type Server, type ServerOptions } from 'node:http'
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { readFileSync } from 'node:fs'
 import type Koa from 'koa'
 import type { Config } from '../config/schema.js'
 import { ConfigError } from '../config/config-error.js'
+import { limitConnections } from './budgets/connection-budget.js'
+import { answerClientErrors } from './client-error.js'
+import { deferContinue } from './expect-continue.js'
+import { securityHeaderBlock } from './middleware/security-headers.js'
 import type { AppState } from './state.js'
 
 /**
  * Wraps the app in an HTTP(S) server with the timeouts that cut off slow clients: a client that
  * has not sent its whole header block in headersTimeoutMs, or its whole request in
- * requestTimeoutMs, gets 408 and a closed socket (slow loris).
+ * requestTimeoutMs, gets 408 and a closed socket (slow loris). Connections are bounded in all and
+ * per address (budgets.*), node's own error answers carry the contract's headers, and a client
+ * that expects `100 Continue` hears it only once the app reads its body.
  */
 export function createServer(app: Koa<AppState>, config: Readonly<Config>): Server {
   const handler = app.callback()
@@ -28,6 +34,16 @@ export function createServer(app: Koa<AppState>, config: Readonly<Config>): Serv
   const server = tls === undefined
     ? createHttpServer(options, handler)
     : createHttpsServer({ ...options, cert: readTlsFile(tls.certFile, 'server.tls.certFile'), key: readTlsFile(tls.keyFile, 'server.tls.keyFile') }, handler)
+  limitConnections(server, {
+    maxConnections: config.budgets.maxConnections,
+    // Behind a trusted proxy every connection comes from the proxy: the edge bounds its clients there.
+    maxConnectionsPerAddress: settings.trustProxy === false ? config.budgets.maxConnectionsPerAddress : undefined,
+  })
+  answerClientErrors(server, securityHeaderBlock({ hsts: tls !== undefined }))
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    deferContinue(request)
+    void handler(request, response)
+  })
   return server
 }
 

@@ -1,9 +1,15 @@
-/** The pipeline stages of design.md: the only values the `{stage}` metric label takes. */
+/**
+ * The pipeline stages of design.md, in the order a request meets them: the only values the
+ * `{stage}` metric label takes. Each limit has its own name, so one request records each once.
+ */
 export const STAGES = [
   'request_id',
-  'body_guard',
-  'rate_limit',
+  'budget',
+  'rate_limit_address',
+  'auth_failures',
   'authenticate',
+  'rate_limit_subject',
+  'body_guard',
   'authorize',
   'validate',
   'cache_lookup',

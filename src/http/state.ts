@@ -1,5 +1,6 @@
 import type { ParameterizedContext, DefaultContext, Middleware } from 'koa'
 import type { Principal } from '../security/principal.js'
+import type { Admission } from './budgets/in-flight-budget.js'
 
 /** Per-request data on ctx.state (Koa's recommended namespace). */
 export interface AppState {
@@ -15,6 +16,8 @@ export interface AppState {
   version?: string
   /** The error code of the response, set by errorEnvelope. */
   errorCode?: string
+  /** The request's hold on the in-flight budget, set by the budget stage. */
+  admission?: Admission
 }
 
 /** The Koa context of this app. */

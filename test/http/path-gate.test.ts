@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import Router from '@koa/router'
-import { pathGate } from '../../src/http/app.js'
+import { pathGate } from '../../src/http/mount.js'
 import type { AppState } from '../../src/http/state.js'
 
 describe('pathGate', () => {

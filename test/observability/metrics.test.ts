@@ -72,7 +72,10 @@ describe('GET /metrics after a mix of requests', () => {
     const stage = (name: string): number => countDelta('portcullis_stage_duration_seconds', { stage: name })
     assert.equal(stage('request_id'), 15, 'the 14 requests and the second scrape')
     assert.equal(stage('authenticate'), 15)
-    assert.ok(stage('rate_limit') >= 15, `rate_limit ran ${stage('rate_limit')} times`)
+    // Each limit is its own stage, so no request is counted twice under one name.
+    for (const name of ['budget', 'rate_limit_address', 'auth_failures']) assert.equal(stage(name), 15, `${name} runs once per request`)
+    assert.equal(stage('rate_limit_subject'), 13, 'every authenticated request')
+    assert.equal(stage('body_guard'), 12, 'not the two 401s nor the 429: a refused body is never read')
     assert.equal(stage('authorize'), 6, 'every predict request')
     assert.equal(stage('validate'), 4, 'predict requests on a known model and version')
     assert.equal(stage('cache_lookup'), 2, 'not on a bypass')

@@ -20,9 +20,17 @@ describe('attack: payload too large', () => {
     assertSecurityHeaders(response)
   })
 
-  it('answers 413 to a chunked body that grows past the limit, without a token', async () => {
+  it('answers 413 to a declared Content-Length over the limit without a token, from the header alone', async () => {
+    const body = JSON.stringify({ inputs: [[5.1, 3.5, 1.4, 0.2]], pad: 'x'.repeat(8192) })
+    const response = await postJson(`${server.url}/api/v1/models/iris/predict`, body)
+    await assertEnvelope(response, 413, 'payload_too_large')
+    assertSecurityHeaders(response)
+  })
+
+  it('answers 413 to a chunked body that grows past the limit', async () => {
     const response = await new Promise<{ status: number; body: string; headers: Record<string, unknown> }>((resolve, reject) => {
-      const req = request(`${server.url}/api/v1/models/iris/predict`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' } }, (res) => {
+      const headers = { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', Authorization: `Bearer ${server.token(['user'])}` }
+      const req = request(`${server.url}/api/v1/models/iris/predict`, { method: 'POST', headers }, (res) => {
         let text = ''
         res.on('data', (chunk: Buffer) => (text += chunk.toString()))
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers }))

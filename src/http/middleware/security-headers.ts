@@ -10,11 +10,19 @@ export interface SecurityHeadersOptions {
 }
 
 /**
+ * Helmet's headers and `Cache-Control: no-store`, computed once: with no CSP nonces the set is the
+ * same on every response. Also written by hand on node's own error answers (client-error.ts).
+ */
+export function securityHeaderBlock({ hsts }: SecurityHeadersOptions): ReadonlyArray<readonly [string, string]> {
+  return Object.freeze(Object.entries({ ...computeHelmetHeaders(hsts), 'Cache-Control': 'no-store' }))
+}
+
+/**
  * Helmet's headers, set before next() so error responses carry them too. The CSP allows scripts
  * and styles from this origin only: no inline script runs, and Swagger UI is served locally.
  */
-export function securityHeaders({ hsts }: SecurityHeadersOptions): AppMiddleware {
-  const headers = Object.entries({ ...computeHelmetHeaders(hsts), 'Cache-Control': 'no-store' })
+export function securityHeaders(options: SecurityHeadersOptions): AppMiddleware {
+  const headers = securityHeaderBlock(options)
   return function securityHeaders(ctx, next) {
     // Straight onto the response: Koa's ctx.set(object) copies every entry twice on each call.
     for (const [name, value] of headers) ctx.res.setHeader(name, value)

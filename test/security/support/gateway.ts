@@ -9,6 +9,8 @@ import { TEST_SECRET } from '../../helpers/server.js'
 /** A `portcullis serve` child process on a random port. */
 export interface Gateway {
   url: string
+  /** The gateway's process id, for reading its memory from /proc. */
+  pid: number
   stop(): Promise<void>
 }
 
@@ -46,7 +48,7 @@ export async function spawnGateway(options: GatewayOptions): Promise<Gateway> {
     const port = await listeningPort(child)
     const url = `http://127.0.0.1:${port}`
     await waitUntilReady(url)
-    return { url, stop }
+    return { url, pid: child.pid ?? 0, stop }
   } catch (err) {
     await stop()
     throw err

@@ -10,7 +10,7 @@ import { InferenceThreads } from './models/inference-threads.js'
 import { ModelRegistry } from './models/registry.js'
 import { RepositoryWatcher } from './models/watcher.js'
 import { createLogger, type Logger } from './observability/logger.js'
-import { createMetrics } from './observability/metrics.js'
+import { createMetrics, createStoreUpGauge } from './observability/metrics.js'
 import { createMetricsServer } from './observability/metrics-server.js'
 import { PredictionCache } from './predict/cache.js'
 import { Predictor } from './predict/predictor.js'
@@ -18,6 +18,7 @@ import { ShadowMirror } from './predict/shadow.js'
 import { TensorPredictor } from './predict/tensor-predictor.js'
 import { loadVerificationKeys, type VerificationKeys } from './security/keys.js'
 import { MemoryRevocationStore, RedisRevocationStore } from './security/revocation.js'
+import { StoreHealth } from './security/store-health.js'
 
 /** A running gateway. */
 export interface Runtime {
@@ -47,7 +48,8 @@ export interface RuntimeOptions {
 export async function startRuntime(config: Readonly<Config>, logger = createLogger({ level: config.logging.level }), options: RuntimeOptions = {}): Promise<Runtime> {
   const metrics = createMetrics()
   const keys = loadVerificationKeys(config)
-  const redis = config.rateLimit.redisUrl === undefined ? undefined : new Redis(config.rateLimit.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
+  const redis = config.rateLimit.redisUrl === undefined ? undefined : connectRedis(config.rateLimit.redisUrl, config.rateLimit.redisCommandTimeoutMs)
+  const storeHealth = redis === undefined ? undefined : new StoreHealth(redis, { logger, gauge: createStoreUpGauge(metrics.registry) })
   const { batching, threads: threadCount, ...sessionOptions } = config.inference
   const threads = threadCount > 0 ? new InferenceThreads(threadCount, logger) : undefined
   const registry = new ModelRegistry({ dir: resolve(config.models.dir), logger, metrics, sessionOptions: { ...sessionOptions, threads }, drainMs: config.models.drainMs })
@@ -56,8 +58,8 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   const tensorPredictor = new TensorPredictor(metrics, config.cache.enabled ? config.cache : undefined)
   const shadows = new ShadowMirror({ maxInFlight: config.models.shadowMaxInFlight, metrics, logger })
   const grace = config.auth.clockToleranceSeconds
-  const revocations = redis === undefined ? new MemoryRevocationStore(grace) : new RedisRevocationStore(redis, config.rateLimit.redisKeyPrefix, grace)
-  const app = createApp({ config, logger, metrics, registry, predictor, tensorPredictor, shadows, keys, revocations, redis })
+  const revocations = redis === undefined ? new MemoryRevocationStore(grace) : new RedisRevocationStore(redis, config.rateLimit.redisKeyPrefix, grace, storeHealth)
+  const app = createApp({ config, logger, metrics, registry, predictor, tensorPredictor, shadows, keys, revocations, redis, storeHealth })
   app.on('error', (err: Error) => logger.debug('connection error', { error: err.message }))
   const { pollIntervalMs, stableMs } = config.models
   const watcher = config.models.watch
@@ -106,7 +108,17 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
         metricsServer.closeIdleConnections()
         await metricsClosed
       }
+      storeHealth?.close()
       redis?.disconnect()
     },
   }
+}
+
+/**
+ * The shared store's client. Every command is bounded by `commandTimeoutMs`, and a command cut by a
+ * dropped connection is retried once, so no request waits long on Redis; ioredis reconnects by
+ * itself (backoff up to 2 s) and StoreHealth turns requests away fast meanwhile.
+ */
+function connectRedis(url: string, commandTimeoutMs: number): Redis {
+  return new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, commandTimeout: commandTimeoutMs, connectTimeout: Math.max(commandTimeoutMs, 2000) })
 }

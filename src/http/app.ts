@@ -39,7 +39,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   const roleMap = roleMapFrom(config)
   const limits = config.limits
   const rates = config.rateLimit
-  const store = createRateLimitStore(deps.redis, rates.redisKeyPrefix, rates.maxTrackedIdentities)
+  const store = createRateLimitStore(deps.redis, rates.redisKeyPrefix, rates.maxTrackedIdentities, deps.storeHealth)
   const publicRoutes = combine([
     healthRoutes(deps.registry),
     oipHealthRoutes(deps.registry),
@@ -73,12 +73,12 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   if (config.rateLimit.enabled) {
     // Public routes and requests without credentials count per address; the rest per subject below.
     const isPublic = (path: string, method: string): boolean => mayBePublic(path) && publicRoutes.match(path, method).route
-    app.use(stage('rate_limit', metrics, rateLimit({ name: 'anonymous', rate: parseRate(rates.anonymous), identify: (ctx) => (ctx.get('Authorization') === '' || isPublic(ctx.path, ctx.method) ? ctx.ip : false), metrics, store })))
+    app.use(stage('rate_limit', metrics, rateLimit({ name: 'anonymous', rate: parseRate(rates.anonymous), identify: (ctx) => (ctx.get('Authorization') === '' || isPublic(ctx.path, ctx.method) ? ctx.ip : false), metrics, store, whenStoreDown: 'local' })))
   }
   useRouter(app, publicRoutes, mayBePublic)
   if (config.rateLimit.enabled) {
     const failures = parseRate(rates.authFailures)
-    app.use(stage('rate_limit', metrics, authThrottle({ rate: failures, counter: createFailureCounter(deps.redis, rates.redisKeyPrefix, failures.durationMs, rates.maxTrackedIdentities), metrics })))
+    app.use(stage('rate_limit', metrics, authThrottle({ rate: failures, counter: createFailureCounter(deps.redis, rates.redisKeyPrefix, failures.durationMs, rates.maxTrackedIdentities, deps.storeHealth), metrics })))
   }
   app.use(stage('authenticate', metrics, !config.auth.enabled ? anonymousAccess({ roles: Object.keys(config.rbac.roles) }) : authenticate({
     keys: deps.keys,
@@ -96,7 +96,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   })))
   if (config.rateLimit.enabled) {
     const subjectRates = { subject: parseRate(rates.default), predict: parseRate(rates.predict ?? rates.default), admin: parseRate(rates.admin ?? rates.default) }
-    app.use(stage('rate_limit', metrics, subjectRateLimit({ rates: subjectRates, metrics, store })))
+    app.use(stage('rate_limit', metrics, subjectRateLimit({ rates: subjectRates, metrics, store, matchRoute: routeMatcher([apiRoutes]) })))
   }
   app.use(notFound())
   useRouter(app, apiRoutes)

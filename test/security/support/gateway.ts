@@ -9,8 +9,15 @@ import { TEST_SECRET } from '../../helpers/server.js'
 /** A `portcullis serve` child process on a random port. */
 export interface Gateway {
   url: string
+  /** Every JSON log line the process has written so far, parsed. */
+  logs: LogEntry[]
+  /** The open metrics listener's URL, when `metrics.port` is configured. */
+  metricsUrl(): string | undefined
   stop(): Promise<void>
 }
+
+/** One JSON log line of the gateway. */
+export type LogEntry = Record<string, unknown> & { message?: string }
 
 /** Options of spawnGateway. */
 export interface GatewayOptions {
@@ -42,15 +49,29 @@ export async function spawnGateway(options: GatewayOptions): Promise<Gateway> {
     await terminate(child)
     rmSync(dir, { recursive: true, force: true })
   }
+  const logs = collectLogs(child)
   try {
     const port = await listeningPort(child)
     const url = `http://127.0.0.1:${port}`
     await waitUntilReady(url)
-    return { url, stop }
+    const metricsUrl = (): string | undefined => {
+      const port = logs.find((entry) => entry.message === 'metrics listening')?.port
+      return typeof port === 'number' ? `http://127.0.0.1:${port}` : undefined
+    }
+    return { url, logs, metricsUrl, stop }
   } catch (err) {
     await stop()
     throw err
   }
+}
+
+function collectLogs(child: ChildProcess): LogEntry[] {
+  const logs: LogEntry[] = []
+  if (child.stdout === null) return logs
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (line.startsWith('{')) logs.push(JSON.parse(line) as LogEntry)
+  })
+  return logs
 }
 
 function listeningPort(child: ChildProcess): Promise<number> {

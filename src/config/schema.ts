@@ -88,8 +88,8 @@ const rateLimitSchema = z.strictObject({
   redisUrl: z.string().optional(),
   /** Prefix of every Redis key this gateway writes. */
   redisKeyPrefix: z.string().min(1).default('portcullis'),
-  /** Longest wait for one Redis command; past it the request is answered 503, never held. */
-  redisCommandTimeoutMs: z.number().int().positive().default(1000),
+  /** Longest wait for one Redis command (Kong's default, 2 s); past it the request is answered 503, never held. */
+  redisCommandTimeoutMs: z.number().int().positive().default(2000),
   /** Identities tracked by the in-memory store; the oldest are dropped past it. */
   maxTrackedIdentities: z.number().int().positive().default(100_000),
 })

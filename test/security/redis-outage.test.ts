@@ -9,7 +9,7 @@ import { spawnGateway, type Gateway } from './support/gateway.js'
 import { startPrivateRedis, type PrivateRedis } from './support/private-redis.js'
 
 const ROW = { inputs: [[5.1, 3.5, 1.4, 0.2]] }
-// Far above the 1 s command timeout, far below the 15 s a request used to hang: loose enough for
+// Far above the 2 s command timeout, far below the 15 s a request used to hang: loose enough for
 // a loaded machine, tight enough to fail on a request that waits for Redis.
 const FAST_MS = 5000
 

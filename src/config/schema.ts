@@ -82,7 +82,7 @@ const rateLimitSchema = z.strictObject({
   admin: rate.optional(),
   /** Per client address, for public routes and requests without credentials. */
   anonymous: rate.default('300/minute'),
-  /** Failed authentications per client address; past it, 429 before any token is verified. */
+  /** Failed authentications per client address; past it, a wrong token gets 429 instead of 401 (valid ones still pass). */
   authFailures: rate.default('20/minute'),
   /** Shared store for limits and revoked token ids across replicas. */
   redisUrl: z.string().optional(),

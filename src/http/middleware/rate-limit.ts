@@ -76,20 +76,11 @@ export function rateLimit(options: RateLimitOptions): AppMiddleware {
     headers: { remaining: 'RateLimit-Remaining', reset: 'RateLimit-Reset', total: 'RateLimit-Limit' },
     throw: true,
   })
-  const shared = store.redis === undefined ? undefined : limiter('redis')
-  const local = shared === undefined || options.whenStoreDown === 'local' ? limiter('memory') : undefined
-  const limitedCounter = options.metrics.rateLimited.labels(options.name)
   const windowSeconds = options.rate.durationMs / 1000
-  const consult = async (ctx: AppContext): Promise<unknown> => {
-    if (shared === undefined || (local !== undefined && store.health?.available === false)) return consultLimiter(local ?? shared, ctx, windowSeconds)
-    try {
-      store.health?.assertAvailable()
-      return await consultLimiter(shared, ctx, windowSeconds)
-    } catch (err) {
-      if (local !== undefined) return consultLimiter(local, ctx, windowSeconds)
-      throw storeUnavailable(err)
-    }
-  }
+  const consult = store.redis === undefined
+    ? memoryLimiter(limiter('memory'), windowSeconds)
+    : storeLimiter(limiter('redis'), options.whenStoreDown === 'local' ? limiter('memory') : undefined, store.health, windowSeconds)
+  const limitedCounter = options.metrics.rateLimited.labels(options.name)
   return async function rateLimit(ctx, next) {
     // An exempt request skips the limiter and its headers altogether.
     if (options.identify(ctx) === false) return next()
@@ -104,10 +95,30 @@ export function rateLimit(options: RateLimitOptions): AppMiddleware {
   }
 }
 
+type Consult = (ctx: AppContext) => Promise<unknown>
+
+function memoryLimiter(local: Limiter, windowSeconds: number): Consult {
+  return (ctx) => consultLimiter(local, ctx, windowSeconds)
+}
+
+// The shared limiter while the store is up; while it is down (known, or found on this request),
+// the local one when there is one, else a fast 503.
+function storeLimiter(shared: Limiter, local: Limiter | undefined, health: StoreHealth | undefined, windowSeconds: number): Consult {
+  return async (ctx) => {
+    if (local !== undefined && health?.available === false) return consultLimiter(local, ctx, windowSeconds)
+    try {
+      health?.assertAvailable()
+      return await consultLimiter(shared, ctx, windowSeconds)
+    } catch (err) {
+      if (local !== undefined) return consultLimiter(local, ctx, windowSeconds)
+      throw storeUnavailable(err)
+    }
+  }
+}
+
 // Runs one koa-ratelimit instance: resolves to its 429 error when the request is over the limit,
 // to undefined when it is within it, and rejects only when the store itself failed.
-async function consultLimiter(limiter: Limiter | undefined, ctx: AppContext, windowSeconds: number): Promise<unknown> {
-  if (limiter === undefined) throw new Error('no limiter configured')
+async function consultLimiter(limiter: Limiter, ctx: AppContext, windowSeconds: number): Promise<unknown> {
   try {
     await limiter(ctx, async () => {
       toDeltaSeconds(ctx, windowSeconds)

@@ -15,7 +15,7 @@ import { ModelRegistry } from './models/registry.js'
 import { RepositoryWatcher } from './models/watcher.js'
 import { createScrape } from './observability/cluster-metrics.js'
 import { createLogger, type Logger } from './observability/logger.js'
-import { createMetrics } from './observability/metrics.js'
+import { createMetrics, createStoreUpGauge } from './observability/metrics.js'
 import { createMetricsServer } from './observability/metrics-server.js'
 import { PredictionCache } from './predict/cache.js'
 import { Predictor } from './predict/predictor.js'
@@ -23,6 +23,7 @@ import { ShadowMirror } from './predict/shadow.js'
 import { TensorPredictor } from './predict/tensor-predictor.js'
 import { loadVerificationKeys, type VerificationKeys } from './security/keys.js'
 import { MemoryRevocationStore, RedisRevocationStore } from './security/revocation.js'
+import { StoreHealth } from './security/store-health.js'
 import { createSupply, loadModelTrust, signatureAdmission, type Supply } from './supply/supply.js'
 
 /** A running gateway. */
@@ -57,9 +58,10 @@ export interface RuntimeOptions {
 export async function startRuntime(config: Readonly<Config>, logger = createLogger({ level: config.logging.level }), options: RuntimeOptions = {}): Promise<Runtime> {
   const metrics = createMetrics()
   const keys = loadVerificationKeys(config)
-  const redis = config.rateLimit.redisUrl === undefined ? undefined : new Redis(config.rateLimit.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
+  const redis = config.rateLimit.redisUrl === undefined ? undefined : connectRedis(config.rateLimit.redisUrl, config.rateLimit.redisCommandTimeoutMs)
   // Without a listener ioredis prints every failed reconnection with its stack to stderr.
   redis?.on('error', (err: Error) => logger.debug('redis connection error', { reason: err.message }))
+  const storeHealth = redis === undefined ? undefined : new StoreHealth(redis, { logger, gauge: createStoreUpGauge(metrics.registry) })
   const { batching, threads: threadCount, ...sessionOptions } = config.inference
   const threads = threadCount > 0 ? new InferenceThreads(threadCount, logger) : undefined
   const audit = new AuditLog(logger, config.audit.maxEntries)
@@ -72,11 +74,11 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   const tensorPredictor = new TensorPredictor(metrics, config.cache.enabled ? config.cache : undefined)
   const shadows = new ShadowMirror({ maxInFlight: config.models.shadowMaxInFlight, metrics, logger })
   const grace = config.auth.clockToleranceSeconds
-  const revocations = redis === undefined ? new MemoryRevocationStore(grace) : new RedisRevocationStore(redis, config.rateLimit.redisKeyPrefix, grace)
+  const revocations = redis === undefined ? new MemoryRevocationStore(grace) : new RedisRevocationStore(redis, config.rateLimit.redisKeyPrefix, grace, storeHealth)
   const control = createControl(config, registry, logger)
   registerControlMetrics(metrics.registry, control)
   const scrape = createScrape(metrics.registry)
-  const app = createApp({ config, logger, metrics, registry, predictor, tensorPredictor, shadows, keys, revocations, redis, control, scrape, audit, supply })
+  const app = createApp({ config, logger, metrics, registry, predictor, tensorPredictor, shadows, keys, revocations, redis, storeHealth, control, scrape, audit, supply })
   app.on('error', (err: Error) => logger.debug('connection error', { error: err.message }))
   const { pollIntervalMs, stableMs } = config.models
   const watcher = config.models.watch
@@ -132,7 +134,17 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
         metricsServer.closeIdleConnections()
         await metricsClosed
       }
+      storeHealth?.close()
       redis?.disconnect()
     },
   }
+}
+
+/**
+ * The shared store's client. Every command is bounded by `commandTimeoutMs`, and a command cut by a
+ * dropped connection is retried once, so no request waits long on Redis; ioredis reconnects by
+ * itself (backoff up to 2 s) and StoreHealth turns requests away fast meanwhile.
+ */
+function connectRedis(url: string, commandTimeoutMs: number): Redis {
+  return new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, commandTimeout: commandTimeoutMs, connectTimeout: Math.max(commandTimeoutMs, 2000) })
 }

@@ -93,12 +93,14 @@ const rateLimitSchema = z.strictObject({
   admin: rate.optional(),
   /** Per client address, for public routes and requests without credentials. */
   anonymous: rate.default('300/minute'),
-  /** Failed authentications per client address; past it, 429 before any token is verified. */
+  /** Failed authentications per client address; past it, a wrong token gets 429 instead of 401 (valid ones still pass). */
   authFailures: rate.default('20/minute'),
   /** Shared store for limits and revoked token ids across replicas. */
   redisUrl: z.string().optional(),
   /** Prefix of every Redis key this gateway writes. */
   redisKeyPrefix: z.string().min(1).default('portcullis'),
+  /** Longest wait for one Redis command (Kong's default, 2 s); past it the request is answered 503, never held. */
+  redisCommandTimeoutMs: z.number().int().positive().default(2000),
   /** Identities tracked by the in-memory store; the oldest are dropped past it. */
   maxTrackedIdentities: z.number().int().positive().default(100_000),
 })

@@ -10,6 +10,7 @@ import type { TensorPredictor } from '../predict/tensor-predictor.js'
 import type { VerificationKeys } from '../security/keys.js'
 import type { RevocationStore } from '../security/revocation.js'
 import type { Supply } from '../supply/supply.js'
+import type { StoreHealth } from '../security/store-health.js'
 import type { Redis } from 'ioredis'
 
 /** Everything createApp needs, built once at start. */
@@ -34,4 +35,6 @@ export interface AppDeps {
   control: Control
   /** The text of one /metrics scrape: this process, or every worker of the tree summed (src/observability/cluster-metrics.ts). */
   scrape: () => Promise<string>
+  /** Follows `redis`'s connection: limits fail fast, and closed, while it is down. */
+  storeHealth?: StoreHealth
 }

@@ -38,7 +38,7 @@ export function buildPipeline(deps: AppDeps): Pipeline {
   if (budgets.maxBufferedBodyBytes < limits.maxBodyBytes) {
     throw new ConfigError('budgets.maxBufferedBodyBytes', 'must not be smaller than limits.maxBodyBytes')
   }
-  const rateStore = createRateLimitStore(deps.redis, rates.redisKeyPrefix, rates.maxTrackedIdentities)
+  const rateStore = createRateLimitStore(deps.redis, rates.redisKeyPrefix, rates.maxTrackedIdentities, deps.storeHealth)
   return {
     ...deps,
     routes: assembleRoutes(deps, rateStore),
@@ -111,6 +111,7 @@ export function rateLimitAddressStage({ config, metrics, rateStore, routes }: Pi
     identify: (ctx) => (ctx.get('Authorization') === '' || isPublic(ctx.path, ctx.method) ? ctx.ip : false),
     metrics,
     store: rateStore,
+    whenStoreDown: 'local',
   }))
 }
 
@@ -120,11 +121,11 @@ export function publicRoutesStage({ routes }: Pipeline): RouterMiddleware {
 }
 
 /** An address that sent too many refused tokens gets 429 before its next token is parsed. */
-export function authFailuresStage({ config, metrics, redis }: Pipeline): AppMiddleware {
+export function authFailuresStage({ config, metrics, redis, storeHealth }: Pipeline): AppMiddleware {
   if (!config.rateLimit.enabled) return skip
   const { authFailures, redisKeyPrefix, maxTrackedIdentities } = config.rateLimit
   const rate = parseRate(authFailures)
-  const counter = createFailureCounter(redis, redisKeyPrefix, rate.durationMs, maxTrackedIdentities)
+  const counter = createFailureCounter(redis, redisKeyPrefix, rate.durationMs, maxTrackedIdentities, storeHealth)
   return stage('auth_failures', metrics, authThrottle({ rate, counter, metrics }))
 }
 
@@ -146,11 +147,11 @@ export function authenticatedShareStage({ inFlight }: Pipeline): AppMiddleware {
 }
 
 /** Per subject, by traffic class (predict, admin, the rest). */
-export function rateLimitSubjectStage({ config, metrics, rateStore }: Pipeline): AppMiddleware {
+export function rateLimitSubjectStage({ config, metrics, rateStore, routes }: Pipeline): AppMiddleware {
   if (!config.rateLimit.enabled) return skip
   const rates = config.rateLimit
   const subjectRates = { subject: parseRate(rates.default), predict: parseRate(rates.predict ?? rates.default), admin: parseRate(rates.admin ?? rates.default) }
-  return stage('rate_limit_subject', metrics, subjectRateLimit({ rates: subjectRates, metrics, store: rateStore }))
+  return stage('rate_limit_subject', metrics, subjectRateLimit({ rates: subjectRates, metrics, store: rateStore, matchRoute: routeMatcher([routes.apiRoutes]) }))
 }
 
 /** Reads and parses the body, only now that the caller is known and within its limits. */

@@ -63,6 +63,14 @@ export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
 }
 
 /**
+ * portcullis_store_up, 1 while the shared store (Redis) is connected: registered only when one is
+ * configured, so a gateway without Redis shows no outage it cannot have.
+ */
+export function createStoreUpGauge(registry: Registry): Gauge {
+  return new Gauge({ name: 'portcullis_store_up', help: '1 while the shared store (Redis) is connected, 0 while it is not', registers: [registry] })
+}
+
+/**
  * Creates every series whose label values are a fixed set, at zero: a dashboard then shows 0
  * instead of "no data", and rate() sees the first increment (prometheus.io, "Avoid missing metrics").
  */

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis'
 import { BoundedMap } from './bounded-map.js'
+import type { StoreHealth } from './store-health.js'
 
 /** Failures of one key in the current fixed window. */
 export interface FailureCount {
@@ -8,9 +9,12 @@ export interface FailureCount {
   resetAt: number
 }
 
-/** Counts failures per key (a client address) in fixed windows: memory, or Redis across replicas. */
+/**
+ * Counts failures per key (a client address) in fixed windows: memory, or Redis across replicas.
+ * `record` counts and answers in one step, so concurrent failures each see their own count and a
+ * limit cannot be overrun by sending many at once.
+ */
 export interface FailureCounter {
-  peek(key: string): Promise<FailureCount>
   record(key: string): Promise<FailureCount>
 }
 
@@ -25,13 +29,11 @@ export class MemoryFailureCounter implements FailureCounter {
     this.#windows = new BoundedMap(maxKeys)
   }
 
-  async peek(key: string): Promise<FailureCount> {
-    const entry = this.#windows.get(key)
-    return entry !== undefined && entry.resetAt > Date.now() ? { ...entry } : { count: 0, resetAt: Date.now() + this.windowMs }
-  }
-
+  // No await between the read and the write: two failures can never both read the same count.
   async record(key: string): Promise<FailureCount> {
-    const current = await this.peek(key)
+    const now = Date.now()
+    const entry = this.#windows.get(key)
+    const current = entry !== undefined && entry.resetAt > now ? entry : { count: 0, resetAt: now + this.windowMs }
     const next = { count: current.count + 1, resetAt: current.resetAt }
     this.#windows.set(key, next)
     return { ...next }
@@ -51,22 +53,13 @@ export class RedisFailureCounter implements FailureCounter {
     private readonly redis: Redis,
     private readonly keyPrefix: string,
     private readonly windowMs: number,
+    private readonly health?: StoreHealth,
   ) {}
 
-  async peek(key: string): Promise<FailureCount> {
-    const results = await this.redis.multi().get(this.#key(key)).pttl(this.#key(key)).exec()
-    const count = Number(results?.[0]?.[1] ?? 0) || 0
-    return { count, resetAt: Date.now() + this.#ttl(results?.[1]?.[1]) }
-  }
-
   async record(key: string): Promise<FailureCount> {
+    this.health?.assertAvailable()
     const [count, ttl] = (await this.redis.eval(RECORD_SCRIPT, 1, this.#key(key), this.windowMs)) as [number, number]
-    return { count, resetAt: Date.now() + this.#ttl(ttl) }
-  }
-
-  #ttl(value: unknown): number {
-    const ttl = Number(value)
-    return ttl > 0 ? ttl : this.windowMs
+    return { count, resetAt: Date.now() + (ttl > 0 ? ttl : this.windowMs) }
   }
 
   #key(key: string): string {
@@ -75,6 +68,6 @@ export class RedisFailureCounter implements FailureCounter {
 }
 
 /** The counter for `rateLimit.authFailures`: Redis when configured, else this process's memory. */
-export function createFailureCounter(redis: Redis | undefined, keyPrefix: string, windowMs: number, maxKeys: number): FailureCounter {
-  return redis === undefined ? new MemoryFailureCounter(windowMs, maxKeys) : new RedisFailureCounter(redis, keyPrefix, windowMs)
+export function createFailureCounter(redis: Redis | undefined, keyPrefix: string, windowMs: number, maxKeys: number, health?: StoreHealth): FailureCounter {
+  return redis === undefined ? new MemoryFailureCounter(windowMs, maxKeys) : new RedisFailureCounter(redis, keyPrefix, windowMs, health)
 }

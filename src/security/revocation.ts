@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import type { StoreHealth } from './store-health.js'
 
 /** The token deny list: jti → until when it matters (the token's exp). */
 export interface RevocationStore {
@@ -30,21 +31,27 @@ export class MemoryRevocationStore implements RevocationStore {
   }
 }
 
-/** A deny list in Redis shared by every replica; each key expires with its token (SET … EXAT). */
+/**
+ * A deny list in Redis shared by every replica; each key expires with its token (SET … EXAT).
+ * While `health` knows the store is down, both calls throw at once instead of waiting on it.
+ */
 export class RedisRevocationStore implements RevocationStore {
   constructor(
     private readonly redis: Redis,
     private readonly keyPrefix: string,
     private readonly graceSeconds = 0,
+    private readonly health?: StoreHealth,
   ) {}
 
   async revoke(jti: string, expiresAt: number): Promise<void> {
+    this.health?.assertAvailable()
     const until = Math.ceil(expiresAt + this.graceSeconds)
     if (until <= Date.now() / 1000) return
     await this.redis.set(this.#key(jti), '1', 'EXAT', until)
   }
 
   async isRevoked(jti: string): Promise<boolean> {
+    this.health?.assertAvailable()
     return (await this.redis.exists(this.#key(jti))) === 1
   }
 

@@ -42,13 +42,17 @@ for (const [name, make] of [
   describe(name, () => {
     it('counts failures per key within one window', async () => {
       const counter = make()
-      assert.equal((await counter.peek('198.51.100.1')).count, 0)
-      await counter.record('198.51.100.1')
+      assert.equal((await counter.record('198.51.100.1')).count, 1)
       const second = await counter.record('198.51.100.1')
       assert.equal(second.count, 2)
       assert.ok(second.resetAt > Date.now() && second.resetAt <= Date.now() + 60_000)
-      assert.equal((await counter.peek('198.51.100.1')).count, 2)
-      assert.equal((await counter.peek('198.51.100.2')).count, 0)
+      assert.equal((await counter.record('198.51.100.2')).count, 1)
+    })
+
+    it('gives each of many concurrent failures its own count', async () => {
+      const counter = make()
+      const counts = await Promise.all(Array.from({ length: 50 }, () => counter.record('198.51.100.3')))
+      assert.deepEqual(counts.map((seen) => seen.count).sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i + 1))
     })
   })
 }

@@ -1,8 +1,8 @@
 import { isApiError } from '../../errors/api-error.js'
 import type { Metrics } from '../../observability/metrics.js'
-import type { FailureCounter } from '../../security/failure-counter.js'
+import type { FailureCount, FailureCounter } from '../../security/failure-counter.js'
 import type { AppMiddleware } from '../state.js'
-import { tooManyRequests, type RateSpec } from './rate-limit.js'
+import { storeUnavailable, tooManyRequests, type RateSpec } from './rate-limit.js'
 
 /** Options of authThrottle. */
 export interface AuthThrottleOptions {
@@ -13,25 +13,37 @@ export interface AuthThrottleOptions {
 }
 
 /**
- * Brute-force guard around authenticate: an address that has sent `rate.max` refused tokens in the
- * window gets 429 before its next token is even parsed (OWASP API2:2023). Requests without
- * credentials are left to the anonymous limit.
+ * Brute-force guard around authenticate (OWASP API2:2023): each refused token from a client address
+ * is counted, and once an address has used up `rate.max` in the window, its further refused tokens
+ * get 429 instead of 401. Failures throttle failures only: a valid token is still verified and
+ * served, so one client's junk cannot lock out the others behind the same address (NAT, office
+ * proxy). Requests without credentials are left to the anonymous limit.
  */
 export function authThrottle({ rate, counter, metrics }: AuthThrottleOptions): AppMiddleware {
   const throttled = metrics.rateLimited.labels('auth_failures')
   return async function authThrottle(ctx, next) {
     if (ctx.get('Authorization') === '') return next()
-    const seen = await counter.peek(ctx.ip)
-    if (seen.count >= rate.max) {
-      throttled.inc()
-      throw tooManyRequests(rate.max, (seen.resetAt - Date.now()) / 1000)
-    }
     try {
       await next()
     } catch (err) {
-      // Observed, never changed: only authenticate throws invalid_token, and the error goes on as it was.
-      if (isApiError(err) && err.code === 'invalid_token') await counter.record(ctx.ip)
+      // Only authenticate throws invalid_token; every other error goes on as it was.
+      if (!isApiError(err) || err.code !== 'invalid_token') throw err
+      // Counted and compared in one step of the store, so concurrent failures cannot overrun the limit.
+      const seen = await record(counter, ctx.ip)
+      if (seen.count > rate.max) {
+        throttled.inc()
+        throw tooManyRequests(rate.max, (seen.resetAt - Date.now()) / 1000, err)
+      }
       throw err
     }
+  }
+}
+
+// A failure that cannot be counted is refused as unavailable: the throttle fails closed.
+async function record(counter: FailureCounter, address: string): Promise<FailureCount> {
+  try {
+    return await counter.record(address)
+  } catch (err) {
+    throw storeUnavailable(err)
   }
 }

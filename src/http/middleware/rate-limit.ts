@@ -4,6 +4,8 @@ import { RATE_PATTERN } from '../../config/schema.js'
 import { ApiError } from '../../errors/api-error.js'
 import type { Metrics } from '../../observability/metrics.js'
 import { BoundedMap } from '../../security/bounded-map.js'
+import type { StoreHealth } from '../../security/store-health.js'
+import type { RouteMatcher } from '../route-label.js'
 import type { AppContext, AppMiddleware } from '../state.js'
 
 /** A parsed `count/window` limit. */
@@ -21,17 +23,20 @@ export function parseRate(text: string): RateSpec {
   return { max: Number(match[1]), durationMs: WINDOW_MS[match[2] as keyof typeof WINDOW_MS] }
 }
 
-/** Where counters live: one Redis shared by the replicas, or one bounded map in this process. */
+/** Where counters live: one Redis shared by the replicas, or bounded maps in this process. */
 export interface RateLimitStore {
   redis?: Redis
-  memory: Map<string, unknown>
+  /** Follows the Redis connection, so a limiter fails fast while it is down. */
+  health?: StoreHealth
   /** Prefix of every key (rateLimit.redisKeyPrefix). */
   keyPrefix: string
+  /** Identities each limiter tracks in memory (rateLimit.maxTrackedIdentities). */
+  maxEntries: number
 }
 
-/** The counter store of every limiter of one app; `maxEntries` bounds the in-memory one. */
-export function createRateLimitStore(redis: Redis | undefined, keyPrefix: string, maxEntries: number): RateLimitStore {
-  return { redis, memory: new BoundedMap(maxEntries), keyPrefix }
+/** The counter store of every limiter of one app; `maxEntries` bounds each in-memory limiter. */
+export function createRateLimitStore(redis: Redis | undefined, keyPrefix: string, maxEntries: number, health?: StoreHealth): RateLimitStore {
+  return { redis, health, keyPrefix, maxEntries }
 }
 
 /** Options of rateLimit. */
@@ -43,37 +48,43 @@ export interface RateLimitOptions {
   identify: (ctx: AppContext) => string | false
   metrics: Metrics
   store: RateLimitStore
+  /**
+   * While the shared store is down: `refuse` answers 503 with Retry-After (fail closed), `local`
+   * counts in this process instead (per replica), for public routes that must keep answering.
+   */
+  whenStoreDown?: 'refuse' | 'local'
 }
+
+type Limiter = ReturnType<typeof ratelimit>
 
 /** koa-ratelimit, answering 429 in the envelope with Retry-After and RateLimit-* headers. */
 export function rateLimit(options: RateLimitOptions): AppMiddleware {
   const { store } = options
-  const limiter = ratelimit({
-    driver: store.redis === undefined ? 'memory' : 'redis',
-    db: store.redis ?? store.memory,
+  const limiter = (driver: 'redis' | 'memory'): Limiter => ratelimit({
+    driver,
+    // Each limiter has its own map, so a flood of one kind of identity (addresses) cannot evict
+    // the counters of another (subjects).
+    db: driver === 'redis' && store.redis !== undefined ? store.redis : new BoundedMap(store.maxEntries),
+    // The key is `<prefix>:<limit>:<identity>`: every key starts with rateLimit.redisKeyPrefix.
+    namespace: store.keyPrefix,
     duration: options.rate.durationMs,
     max: options.rate.max,
     id: (ctx) => {
       const identity = options.identify(ctx as AppContext)
-      return identity === false ? false : `${store.keyPrefix}:${options.name}:${identity}`
+      return identity === false ? false : `${options.name}:${identity}`
     },
     headers: { remaining: 'RateLimit-Remaining', reset: 'RateLimit-Reset', total: 'RateLimit-Limit' },
     throw: true,
   })
-  const limitedCounter = options.metrics.rateLimited.labels(options.name)
   const windowSeconds = options.rate.durationMs / 1000
+  const consult = store.redis === undefined
+    ? memoryLimiter(limiter('memory'), windowSeconds)
+    : storeLimiter(limiter('redis'), options.whenStoreDown === 'local' ? limiter('memory') : undefined, store.health, windowSeconds)
+  const limitedCounter = options.metrics.rateLimited.labels(options.name)
   return async function rateLimit(ctx, next) {
     // An exempt request skips the limiter and its headers altogether.
     if (options.identify(ctx) === false) return next()
-    let limited: unknown
-    try {
-      await limiter(ctx, async () => {
-        toDeltaSeconds(ctx, windowSeconds)
-      })
-    } catch (err) {
-      if (!isRateLimitError(err)) throw err
-      limited = err
-    }
+    const limited = await consult(ctx)
     // next() runs outside the limiter, so a 429 from further down is never taken for this limit's.
     if (limited !== undefined) {
       limitedCounter.inc()
@@ -82,6 +93,52 @@ export function rateLimit(options: RateLimitOptions): AppMiddleware {
     }
     await next()
   }
+}
+
+type Consult = (ctx: AppContext) => Promise<unknown>
+
+function memoryLimiter(local: Limiter, windowSeconds: number): Consult {
+  return (ctx) => consultLimiter(local, ctx, windowSeconds)
+}
+
+// The shared limiter while the store is up; while it is down (known, or found on this request),
+// the local one when there is one, else a fast 503.
+function storeLimiter(shared: Limiter, local: Limiter | undefined, health: StoreHealth | undefined, windowSeconds: number): Consult {
+  return async (ctx) => {
+    if (local !== undefined && health?.available === false) return consultLimiter(local, ctx, windowSeconds)
+    try {
+      health?.assertAvailable()
+      return await consultLimiter(shared, ctx, windowSeconds)
+    } catch (err) {
+      if (local !== undefined) return consultLimiter(local, ctx, windowSeconds)
+      throw storeUnavailable(err)
+    }
+  }
+}
+
+// Runs one koa-ratelimit instance: resolves to its 429 error when the request is over the limit,
+// to undefined when it is within it, and rejects only when the store itself failed.
+async function consultLimiter(limiter: Limiter, ctx: AppContext, windowSeconds: number): Promise<unknown> {
+  try {
+    await limiter(ctx, async () => {
+      toDeltaSeconds(ctx, windowSeconds)
+    })
+    return undefined
+  } catch (err) {
+    if (isRateLimitError(err)) return err
+    throw err
+  }
+}
+
+/** Seconds a client is told to wait while the shared store is down (ioredis retries within 2 s). */
+export const STORE_RETRY_AFTER_SECONDS = 5
+
+/** The 503 of a request that needs the shared store while it is down: fail closed, and fast. */
+export function storeUnavailable(cause: unknown): ApiError {
+  return new ApiError('unavailable', 'the gateway\'s shared store is unavailable; retry later', {
+    headers: { 'Retry-After': String(STORE_RETRY_AFTER_SECONDS) },
+    cause,
+  })
 }
 
 /** The 429 of every limiter: Retry-After and RateLimit-* in seconds from now (contract.md). */
@@ -113,14 +170,20 @@ function isRateLimitError(err: unknown): boolean {
 /** Which per-subject limit a request counts against. */
 export type TrafficClass = 'predict' | 'admin' | 'subject'
 
-// Predict (v1) and infer (Open Inference Protocol v2) routes, and the admin prefix.
-const PREDICT_PATH = /\/(predict|infer)\/?$/
-const ADMIN_PATH = /^\/api\/v1\/admin(\/|$)/
+// Route templates (never raw paths) of the predict (v1) and infer (Open Inference Protocol v2)
+// routes, and of the admin routes.
+const PREDICT_ROUTE = /\/(predict|infer)$/
+const ADMIN_ROUTE = /^\/api\/v1\/admin\//
 
-/** Classifies a request by path: admin routes, predict/infer routes, or everything else. */
-export function trafficClass(path: string): TrafficClass {
-  if (ADMIN_PATH.test(path)) return 'admin'
-  if (PREDICT_PATH.test(path)) return 'predict'
+/**
+ * Classifies a request by the route template the router matched for it, so routing and limits
+ * cannot disagree on a path (case, trailing slash, encoding): admin routes, predict/infer routes,
+ * or everything else, unmatched paths included.
+ */
+export function trafficClass(route: string | undefined): TrafficClass {
+  if (route === undefined) return 'subject'
+  if (ADMIN_ROUTE.test(route)) return 'admin'
+  if (PREDICT_ROUTE.test(route)) return 'predict'
   return 'subject'
 }
 
@@ -129,9 +192,11 @@ export interface SubjectRateLimitOptions {
   rates: Record<TrafficClass, RateSpec>
   metrics: Metrics
   store: RateLimitStore
+  /** The router's own matcher over the authenticated routes: the one source of a request's class. */
+  matchRoute: RouteMatcher
 }
 
-/** Per-subject limits after authentication, one counter per traffic class (predict, admin, the rest). */
+/** Per-subject limits after authentication, one counter per traffic class (predict, admin, the rest); 503 while the shared store is down. */
 export function subjectRateLimit(options: SubjectRateLimitOptions): AppMiddleware {
   const limiters = Object.fromEntries((Object.keys(options.rates) as TrafficClass[]).map((name) => [name, rateLimit({
     name,
@@ -141,6 +206,7 @@ export function subjectRateLimit(options: SubjectRateLimitOptions): AppMiddlewar
     identify: (ctx) => ctx.state.principal?.subject ?? ctx.ip,
   })])) as Record<TrafficClass, AppMiddleware>
   return function subjectRateLimit(ctx, next) {
-    return limiters[trafficClass(ctx.path)](ctx, next)
+    const route = typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : options.matchRoute(ctx.path, ctx.method)
+    return limiters[trafficClass(route)](ctx, next)
   }
 }

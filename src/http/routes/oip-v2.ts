@@ -32,13 +32,16 @@ export const OIP_PLATFORM = 'onnx_onnxv1'
 
 const SERVER_VERSION = readServerVersion()
 
+// Case-blind like the router, which serves /V2/models/... as /v2/models/...
+const OIP_PATH = /^\/v2(\/|$)/i
+
 /**
  * Marks requests under /v2 so every error on them, from any stage (401, 413, 429…), renders as the
  * protocol's `{"error": "..."}` (contract.md, "Status codes and the error envelope").
  */
 export function oipProtocol(): AppMiddleware {
   return function oipProtocol(ctx, next) {
-    if (ctx.path === '/v2' || ctx.path.startsWith('/v2/')) ctx.state.protocol = 'oip'
+    if (OIP_PATH.test(ctx.path)) ctx.state.protocol = 'oip'
     return next()
   }
 }

@@ -13,19 +13,20 @@ describe('parseRate(text)', () => {
   })
 })
 
-describe('trafficClass(path)', () => {
-  it('puts v1 predict and OIP infer routes in the predict class', () => {
-    for (const path of ['/api/v1/predict', '/api/v1/models/iris/predict', '/api/v1/models/iris/versions/2/predict', '/v2/models/iris/infer', '/v2/models/iris/versions/1/infer']) {
-      assert.equal(trafficClass(path), 'predict', path)
+describe('trafficClass(route)', () => {
+  it('puts v1 predict and OIP infer route templates in the predict class', () => {
+    for (const route of ['/api/v1/predict', '/api/v1/models/:name/predict', '/api/v1/models/:name/versions/:version/predict', '/v2/models/:name/infer', '/v2/models/:name/versions/:version/infer']) {
+      assert.equal(trafficClass(route), 'predict', route)
     }
   })
 
-  it('puts /api/v1/admin routes in the admin class, even one named like a predict route', () => {
+  it('puts /api/v1/admin route templates in the admin class, even one named like a predict route', () => {
     assert.equal(trafficClass('/api/v1/admin/tokens/revoke'), 'admin')
     assert.equal(trafficClass('/api/v1/admin/models/predict'), 'admin')
   })
 
-  it('puts everything else in the subject class', () => {
-    for (const path of ['/api/v1/models', '/api/v1/models/predictor', '/metrics', '/api/v1/administrator']) assert.equal(trafficClass(path), 'subject', path)
+  it('puts everything else, and requests no route matched, in the subject class', () => {
+    for (const route of ['/api/v1/models', '/api/v1/models/:name', '/metrics', '/api/v1/administrator']) assert.equal(trafficClass(route), 'subject', route)
+    assert.equal(trafficClass(undefined), 'subject')
   })
 })

@@ -11,8 +11,15 @@ export interface Gateway {
   url: string
   /** The gateway's process id, for reading its memory from /proc. */
   pid: number
+  /** Every JSON log line the process has written so far, parsed. */
+  logs: LogEntry[]
+  /** The open metrics listener's URL, when `metrics.port` is configured. */
+  metricsUrl(): string | undefined
   stop(): Promise<void>
 }
+
+/** One JSON log line of the gateway. */
+export type LogEntry = Record<string, unknown> & { message?: string }
 
 /** Options of spawnGateway. */
 export interface GatewayOptions {
@@ -44,15 +51,29 @@ export async function spawnGateway(options: GatewayOptions): Promise<Gateway> {
     await terminate(child)
     rmSync(dir, { recursive: true, force: true })
   }
+  const logs = collectLogs(child)
   try {
     const port = await listeningPort(child)
     const url = `http://127.0.0.1:${port}`
     await waitUntilReady(url)
-    return { url, pid: child.pid ?? 0, stop }
+    const metricsUrl = (): string | undefined => {
+      const port = logs.find((entry) => entry.message === 'metrics listening')?.port
+      return typeof port === 'number' ? `http://127.0.0.1:${port}` : undefined
+    }
+    return { url, pid: child.pid ?? 0, logs, metricsUrl, stop }
   } catch (err) {
     await stop()
     throw err
   }
+}
+
+function collectLogs(child: ChildProcess): LogEntry[] {
+  const logs: LogEntry[] = []
+  if (child.stdout === null) return logs
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (line.startsWith('{')) logs.push(JSON.parse(line) as LogEntry)
+  })
+  return logs
 }
 
 function listeningPort(child: ChildProcess): Promise<number> {

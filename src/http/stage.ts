@@ -1,6 +1,6 @@
 import type { Next } from 'koa'
 import type { Metrics } from '../observability/metrics.js'
-import type { StageName } from './stage-names.js'
+import type { StageName } from '../observability/stage-names.js'
 import type { AppContext, AppMiddleware } from './state.js'
 
 /**

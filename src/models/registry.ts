@@ -5,7 +5,7 @@ import type { LoadedVersion } from './loaded-version.js'
 import { BARE_METADATA, readModelMetadata, type ModelMetadata } from './metadata.js'
 import { servingOf, servingVersion, versionOf, type ModelState, type Route, type VersionState } from './model-state.js'
 import { scanRepository, type ModelSource } from './repository.js'
-import { openVersion, readModelFile, type ModelFile, type SessionOptions } from './session.js'
+import { openVersion, readModelFile, type ModelFile, type SessionOptions } from './version-loader.js'
 import { choosesCanary, samplesShadow } from './traffic.js'
 import { describePolicy, planVersions } from './version-policy.js'
 

@@ -1,5 +1,5 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
-import { STAGES } from '../http/stage-names.js'
+import { STAGES } from './stage-names.js'
 import { AUTH_FAILURE_REASONS } from '../security/jwt.js'
 import { FastCounter } from './fast-counter.js'
 import { FastHistogram } from './fast-histogram.js'

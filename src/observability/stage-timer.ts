@@ -1,4 +1,4 @@
-import type { StageName } from '../http/stage-names.js'
+import type { StageName } from './stage-names.js'
 import type { Metrics } from './metrics.js'
 
 /** Runs one step and records its duration under `portcullis_stage_duration_seconds{stage}`. */

@@ -7,7 +7,7 @@ import type { RevocationStore } from '../../security/revocation.js'
 import type { RoleMap } from '../../security/rbac.js'
 import { requirePermission } from '../middleware/authorize.js'
 import type { AppState } from '../state.js'
-import { modelSummary } from './model-view.js'
+import { modelSummary } from '../views/model-view.js'
 
 /** What the admin routes need. */
 export interface AdminRouteOptions {

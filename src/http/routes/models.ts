@@ -4,7 +4,7 @@ import type { ModelRegistry } from '../../models/registry.js'
 import { modelAllows, type RoleMap } from '../../security/rbac.js'
 import { assertModelAllows, requirePermission } from '../middleware/authorize.js'
 import type { AppState } from '../state.js'
-import { modelDetail, modelSummary } from './model-view.js'
+import { modelDetail, modelSummary } from '../views/model-view.js'
 
 /** GET /api/v1/models and /api/v1/models/{name}: only the models the caller's roles may call. */
 export function modelRoutes(registry: ModelRegistry, roleMap: RoleMap): Router<AppState> {

@@ -1,7 +1,6 @@
 import Koa, { type Next } from 'koa'
 import Router from '@koa/router'
 import { ApiError } from '../errors/api-error.js'
-import { ValidatorCache } from '../predict/validators.js'
 import { createFailureCounter } from '../security/failure-counter.js'
 import { roleMapFrom } from '../security/rbac.js'
 import type { AppDeps } from './deps.js'
@@ -47,16 +46,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   ])
   const apiRoutes = combine([
     modelRoutes(deps.registry, roleMap),
-    predictRoutes({
-      registry: deps.registry,
-      predictor: deps.predictor,
-      validators: new ValidatorCache(limits.maxRows),
-      metrics,
-      roleMap,
-      defaultModel: config.models.default,
-      shadows: deps.shadows,
-    }),
-    oipRoutes({ registry: deps.registry, predictor: deps.tensorPredictor, metrics, roleMap, maxRows: limits.maxRows, shadows: deps.shadows }),
+    predictRoutes({ door: deps.rowDoor, metrics, defaultModel: config.models.default }),
+    oipRoutes({ registry: deps.registry, door: deps.tensorDoor, metrics, roleMap }),
     adminRoutes({ registry: deps.registry, revocations: deps.revocations, logger, roleMap, maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds }),
     metricsRoutes(metrics.registry, roleMap),
   ])

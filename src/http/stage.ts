@@ -8,7 +8,7 @@ import type { AppContext, AppMiddleware } from './state.js'
  * entry until it calls next(), returns or throws (style.md, "Request flow").
  */
 export function stage(name: StageName, metrics: Metrics, middleware: AppMiddleware): AppMiddleware {
-  const series = metrics.stageDuration.labels(name)
+  const series = metrics.stageDuration.labels(name, 'http')
   const timed = async (ctx: AppContext, next: Next): Promise<void> => {
     const started = performance.now()
     let open = true

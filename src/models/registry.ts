@@ -77,6 +77,11 @@ export class ModelRegistry {
     return this.#models.get(name)
   }
 
+  /** One model; throws not_found for a name no model has. */
+  require(name: string): ModelState {
+    return this.#models.get(name) ?? notFound(name)
+  }
+
   /** Ready when the first scan is done, no model waits for its first version, and one version serves (contract.md, /readyz). */
   isReady(): boolean {
     if (this.#scanning) return false

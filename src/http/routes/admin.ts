@@ -4,9 +4,10 @@ import { ApiError } from '../../errors/api-error.js'
 import type { ModelRegistry } from '../../models/registry.js'
 import type { Logger } from '../../observability/logger.js'
 import type { RevocationStore } from '../../security/revocation.js'
+import { guardModel } from '../../security/model-access.js'
 import type { RoleMap } from '../../security/rbac.js'
-import { requirePermission } from '../middleware/authorize.js'
-import type { AppState } from '../state.js'
+import { requirePermission, withChallenge } from '../middleware/authorize.js'
+import type { AppContext, AppState } from '../state.js'
 import { modelSummary } from '../views/model-view.js'
 
 /** What the admin routes need. */
@@ -28,18 +29,20 @@ export const revokeBodySchema = z.strictObject({
 export function adminRoutes(options: AdminRouteOptions): Router<AppState> {
   const { registry, revocations, logger, roleMap } = options
   const router = new Router<AppState>({ prefix: '/api/v1/admin' })
-  const canAdminModels = requirePermission('models:admin', roleMap)
-  router.post('/models/:name/activate', canAdminModels, function activateModel(ctx) {
-    const model = registry.activate(ctx.params.name ?? '')
+  // The model-access guard, as on every route; managing a model is not bound by its own roles.
+  const managed = (ctx: AppContext): string => withChallenge(() => guardModel(registry, ctx.state.principal, 'models:admin', ctx.params.name ?? '', roleMap, { ownRoles: false })).name
+  router.post('/models/:name/activate', function activateModel(ctx) {
+    const model = registry.activate(managed(ctx))
     logger.info('model activated', { request_id: ctx.state.requestId, subject: ctx.state.principal?.subject, model: model.name })
     ctx.body = { ...modelSummary(model), request_id: ctx.state.requestId }
   })
-  router.post('/models/:name/deactivate', canAdminModels, function deactivateModel(ctx) {
-    const model = registry.deactivate(ctx.params.name ?? '')
+  router.post('/models/:name/deactivate', function deactivateModel(ctx) {
+    const model = registry.deactivate(managed(ctx))
     logger.info('model deactivated', { request_id: ctx.state.requestId, subject: ctx.state.principal?.subject, model: model.name })
     ctx.body = { ...modelSummary(model), request_id: ctx.state.requestId }
   })
-  router.post('/models/:name/reload', canAdminModels, async function reloadModel(ctx) {
+  // Only the permission: a reload may bring in a model the registry does not know yet.
+  router.post('/models/:name/reload', requirePermission('models:admin', roleMap), async function reloadModel(ctx) {
     const model = await registry.reload(ctx.params.name ?? '')
     logger.info('model reloaded', { request_id: ctx.state.requestId, subject: ctx.state.principal?.subject, model: model.name })
     ctx.body = { ...modelSummary(model), request_id: ctx.state.requestId }

@@ -1,8 +1,8 @@
 import Router from '@koa/router'
-import { ApiError } from '../../errors/api-error.js'
 import type { ModelRegistry } from '../../models/registry.js'
+import { guardModel } from '../../security/model-access.js'
 import { modelAllows, type RoleMap } from '../../security/rbac.js'
-import { assertModelAllows, requirePermission } from '../middleware/authorize.js'
+import { requirePermission, withChallenge } from '../middleware/authorize.js'
 import type { AppState } from '../state.js'
 import { modelDetail, modelSummary } from '../views/model-view.js'
 
@@ -15,10 +15,8 @@ export function modelRoutes(registry: ModelRegistry, roleMap: RoleMap): Router<A
     const models = registry.list().filter((model) => modelAllows(model.metadata.roles, roles))
     ctx.body = { models: models.map(modelSummary), request_id: ctx.state.requestId }
   })
-  router.get('/:name', canRead, function describeModel(ctx) {
-    const model = registry.get(ctx.params.name ?? '')
-    if (model === undefined) throw new ApiError('not_found', `model "${ctx.params.name}" not found`)
-    assertModelAllows(ctx.state.principal, model.metadata.roles, model.name)
+  router.get('/:name', function describeModel(ctx) {
+    const model = withChallenge(() => guardModel(registry, ctx.state.principal, 'models:read', ctx.params.name ?? '', roleMap))
     ctx.body = { ...modelDetail(model), request_id: ctx.state.requestId }
   })
   return router

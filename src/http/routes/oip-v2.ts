@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
 import Router from '@koa/router'
+import { packageVersion } from '../../config/package-version.js'
 import { ApiError, isApiError } from '../../errors/api-error.js'
 import type { LoadedVersion } from '../../models/loaded-version.js'
 import type { ModelState } from '../../models/model-state.js'
@@ -7,30 +7,25 @@ import type { ModelRegistry } from '../../models/registry.js'
 import { oipDatatype, type TensorSpec } from '../../models/tensor-io.js'
 import type { Metrics } from '../../observability/metrics.js'
 import { timeStageSync } from '../../observability/stage-timer.js'
-import { sameAnswer, type ShadowMirror } from '../../predict/shadow.js'
-import { checkInferRequest } from '../../predict/tensor-input.js'
-import type { OutputTensor, TensorPredictor } from '../../predict/tensor-predictor.js'
+import type { TensorDoor } from '../../predict/tensor-door.js'
+import { guardModel } from '../../security/model-access.js'
 import type { RoleMap } from '../../security/rbac.js'
-import { assertModelAllows, assertPermission } from '../middleware/authorize.js'
+import { doorCall } from '../door-call.js'
+import { assertPermission, withChallenge } from '../middleware/authorize.js'
 import { setJsonBody } from '../json-body.js'
 import type { AppContext, AppMiddleware, AppState } from '../state.js'
-import { authorizeRoute } from './authorize-route.js'
 
 /** What the Open Inference Protocol routes need. */
 export interface OipRouteOptions {
   registry: ModelRegistry
-  predictor: TensorPredictor
+  /** The transport-free door for tensors: access guard, validation and the inference core. */
+  door: TensorDoor
   metrics: Metrics
   roleMap: RoleMap
-  /** Largest batch dimension, as `limits.maxRows`. */
-  maxRows: number
-  shadows?: ShadowMirror
 }
 
 /** The platform name the protocol gives ONNX Runtime models ("Platforms"). */
 export const OIP_PLATFORM = 'onnx_onnxv1'
-
-const SERVER_VERSION = readServerVersion()
 
 /**
  * Marks requests under /v2 so every error on them, from any stage (401, 413, 429…), renders as the
@@ -67,7 +62,7 @@ export function oipRoutes(options: OipRouteOptions): Router<AppState> {
   const infer = inferHandler(options)
   router.get('/', function serverMetadata(ctx) {
     assertPermission(ctx.state.principal, 'models:read', roleMap)
-    ctx.body = { name: 'portcullis', version: SERVER_VERSION, extensions: [] }
+    ctx.body = { name: 'portcullis', version: packageVersion(), extensions: [] }
   })
   const describe = (ctx: AppContext, versionRef: string | undefined): void => {
     const model = readableModel(ctx, options, ctx.params.name ?? '')
@@ -104,43 +99,20 @@ export function oipRoutes(options: OipRouteOptions): Router<AppState> {
   return router
 }
 
-function inferHandler(options: OipRouteOptions) {
-  const { predictor, metrics } = options
-  const limits = { maxRows: options.maxRows }
+function inferHandler({ door, metrics }: OipRouteOptions) {
   return async function infer(ctx: AppContext, name: string, versionRef: string | undefined): Promise<void> {
-    const route = authorizeRoute(ctx, options, name, versionRef)
-    const version = route.primary
-    const body = ctx.state.body ?? missingBody()
-    const request = timeStageSync(metrics, 'validate', () => checkInferRequest(version, body, limits))
-    const answer = await predictor.infer(version, request, { bypassCache: /no-cache/i.test(ctx.get('Cache-Control')) })
-    const shadow = route.shadow
-    if (shadow !== undefined && options.shadows !== undefined) {
-      options.shadows.mirror({
-        model: version.model,
-        version: shadow.version,
-        primary: answer.outputs,
-        run: async () => (await predictor.infer(shadow, checkInferRequest(shadow, body, limits), { shadow: true })).outputs,
-        agree: sameOutputs,
-      })
-    }
-    timeStageSync(metrics, 'serialize', () => {
-      setJsonBody(ctx, {
-        model_name: answer.model,
-        model_version: answer.version,
-        ...(request.id === undefined ? {} : { id: request.id }),
-        outputs: answer.outputs,
-      })
+    const { request, route } = doorCall(ctx, door, name, versionRef)
+    const answer = await door.infer(request, route)
+    timeStageSync(metrics, 'serialize', 'http', () => {
+      const id = answer.id === undefined ? {} : { id: answer.id }
+      setJsonBody(ctx, { model_name: answer.model, model_version: answer.version, ...id, outputs: answer.outputs })
     })
   }
 }
 
 /** The model, after the models:read permission and the model's own roles have been checked. */
 function readableModel(ctx: AppContext, options: OipRouteOptions, name: string): ModelState {
-  assertPermission(ctx.state.principal, 'models:read', options.roleMap)
-  const model = options.registry.get(name)
-  if (model === undefined) throw new ApiError('not_found', `model "${name}" not found`)
-  assertModelAllows(ctx.state.principal, model.metadata.roles, name)
-  return model
+  return withChallenge(() => guardModel(options.registry, ctx.state.principal, 'models:read', name, options.roleMap))
 }
 
 /** The protocol's `$metadata_model_response`; map and sequence values, which it cannot carry, are left out. */
@@ -162,27 +134,4 @@ function tensorMetadata(specs: readonly TensorSpec[]): { name: string; datatype:
     const datatype = oipDatatype(spec.dtype)
     return datatype === undefined ? [] : [{ name: spec.name, datatype, shape: spec.shape }]
   })
-}
-
-/** A shadow agrees when every output the primary answered has the same shape and values. */
-function sameOutputs(primary: OutputTensor[], shadow: OutputTensor[]): boolean {
-  return primary.every((output) => {
-    const other = shadow.find((candidate) => candidate.name === output.name)
-    return other !== undefined && sameAnswer(output.shape, other.shape) && sameAnswer(output.data, other.data)
-  })
-}
-
-function missingBody(): never {
-  throw new ApiError('invalid_input', 'a JSON inference request with "inputs" is required')
-}
-
-function readServerVersion(): string {
-  try {
-    // src/http/routes and dist/http/routes both sit three levels below package.json.
-    const manifest: unknown = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'))
-    const version = typeof manifest === 'object' && manifest !== null && 'version' in manifest ? manifest.version : undefined
-    return typeof version === 'string' ? version : 'unknown'
-  } catch {
-    return 'unknown'
-  }
 }

@@ -1,27 +1,17 @@
 import Router from '@koa/router'
-import { ApiError } from '../../errors/api-error.js'
-import { assertRowApi } from '../../models/loaded-version.js'
-import type { ModelRegistry } from '../../models/registry.js'
-import { timeStageSync } from '../../observability/stage-timer.js'
 import type { Metrics } from '../../observability/metrics.js'
-import type { Predictor } from '../../predict/predictor.js'
-import { mirrorRows, type ShadowMirror } from '../../predict/shadow.js'
-import type { ValidatorCache } from '../../predict/validators.js'
-import type { RoleMap } from '../../security/rbac.js'
+import { timeStageSync } from '../../observability/stage-timer.js'
+import type { RowDoor } from '../../predict/row-door.js'
+import { doorCall } from '../door-call.js'
 import { setJsonBody } from '../json-body.js'
 import type { AppContext, AppState } from '../state.js'
-import { authorizeRoute } from './authorize-route.js'
 
 /** What the predict routes need. */
 export interface PredictRouteOptions {
-  registry: ModelRegistry
-  predictor: Predictor
-  validators: ValidatorCache
+  /** The transport-free door for rows: access guard, validation and the inference core. */
+  door: RowDoor
   metrics: Metrics
-  roleMap: RoleMap
   defaultModel: string
-  /** Runs the copies for a model's shadow version (model.yaml `shadow`). */
-  shadows?: ShadowMirror
 }
 
 /** The v1 predict routes: by model, by model and version, and the default model. */
@@ -40,23 +30,10 @@ export function predictRoutes(options: PredictRouteOptions): Router<AppState> {
   return router
 }
 
-function predictHandler(options: PredictRouteOptions) {
-  const { predictor, validators, metrics } = options
+function predictHandler({ door, metrics }: PredictRouteOptions) {
   return async function predict(ctx: AppContext, name: string, versionRef: string | undefined): Promise<void> {
-    const route = authorizeRoute(ctx, options, name, versionRef)
-    const version = route.primary
-    const rows = timeStageSync(metrics, 'validate', () => {
-      assertRowApi(version)
-      return validators.for(version)(ctx.state.body ?? missingBody())
-    })
-    const prediction = await predictor.predict(version, rows, { bypassCache: /no-cache/i.test(ctx.get('Cache-Control')) })
-    if (route.shadow !== undefined && options.shadows !== undefined) mirrorRows(options.shadows, predictor, validators, route.shadow, ctx.state.body, prediction)
-    timeStageSync(metrics, 'serialize', () => {
-      setJsonBody(ctx, { ...prediction, request_id: ctx.state.requestId })
-    })
+    const { request, route } = doorCall(ctx, door, name, versionRef)
+    const prediction = await door.score(request, route)
+    timeStageSync(metrics, 'serialize', 'http', () => setJsonBody(ctx, { ...prediction, request_id: ctx.state.requestId }))
   }
-}
-
-function missingBody(): never {
-  throw new ApiError('invalid_input', 'a JSON body with "inputs" is required')
 }

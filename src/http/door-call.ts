@@ -1,9 +1,10 @@
+import type Router from '@koa/router'
 import type { Route } from '../models/registry.js'
 import type { Door } from '../observability/doors.js'
 import type { DoorRequest } from '../predict/door-request.js'
 import type { Principal } from '../security/principal.js'
 import { withChallenge } from './middleware/authorize.js'
-import type { AppContext } from './state.js'
+import type { AppContext, AppState } from './state.js'
 
 /** A door's authorize step (RowDoor, TensorDoor). */
 export interface AuthorizingDoor {
@@ -28,4 +29,17 @@ export function doorCall(ctx: AppContext, door: AuthorizingDoor, model: string, 
   ctx.state.version = route.primary.version
   const bypassCache = /no-cache/i.test(ctx.get('Cache-Control'))
   return { route, request: { principal, model, version, body: ctx.state.body, bypassCache, door: 'http' } }
+}
+
+/** Handles one prediction call on a model, by name and optional version. */
+export type ModelCallHandler = (ctx: AppContext, model: string, version: string | undefined) => Promise<void>
+
+/** Registers `POST /models/{name}/{action}` and `POST /models/{name}/versions/{version}/{action}` on a router. */
+export function postModelAction(router: Router<AppState>, action: string, handle: ModelCallHandler): void {
+  router.post(`/models/:name/${action}`, function byModel(ctx) {
+    return handle(ctx, ctx.params.name ?? '', undefined)
+  })
+  router.post(`/models/:name/versions/:version/${action}`, function byVersion(ctx) {
+    return handle(ctx, ctx.params.name ?? '', ctx.params.version)
+  })
 }

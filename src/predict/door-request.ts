@@ -38,3 +38,13 @@ export function authorizeRoute(access: RouteAccess, principal: Principal | undef
     return access.registry.route(model, version, principal?.subject)
   })
 }
+
+/** What every door shares: its authorize step, the one way to a route. */
+export abstract class AuthorizingDoor<Options extends RouteAccess> {
+  constructor(protected readonly options: Options) {}
+
+  /** Resolves the route a request will take, after its permission and the model's roles are checked. */
+  authorize(principal: Principal | undefined, model: string, version?: string, door: Door = 'http'): Route {
+    return authorizeRoute(this.options, principal, model, version, door)
+  }
+}

@@ -1,12 +1,10 @@
 import { ApiError } from '../errors/api-error.js'
 import { assertRowApi, type LoadedVersion } from '../models/loaded-version.js'
-import type { ModelRegistry, Route } from '../models/registry.js'
-import type { Door } from '../observability/doors.js'
+import type { ModelRegistry } from '../models/registry.js'
 import type { Metrics } from '../observability/metrics.js'
 import { timeStageSync } from '../observability/stage-timer.js'
-import type { Principal } from '../security/principal.js'
 import type { RoleMap } from '../security/rbac.js'
-import { authorizeRoute, type DoorRequest } from './door-request.js'
+import { AuthorizingDoor, type DoorRequest } from './door-request.js'
 import type { InferenceCore, ShadowCall } from './inference-core.js'
 import type { Prediction } from './prediction.js'
 import { rowAnswer, rowFeeds, rowPrediction } from './row-answer.js'
@@ -36,14 +34,7 @@ export interface RowDoorOptions {
  * tensors become labels and probabilities. HTTP v1, streams, files and the console all call
  * this; errors are ApiErrors from the shared catalog.
  */
-export class RowDoor {
-  constructor(private readonly options: RowDoorOptions) {}
-
-  /** Resolves the route a request will take, after its permission and the model's roles are checked. */
-  authorize(principal: Principal | undefined, model: string, version?: string, door: Door = 'http'): Route {
-    return authorizeRoute(this.options, principal, model, version, door)
-  }
-
+export class RowDoor extends AuthorizingDoor<RowDoorOptions> {
   /** Scores the rows of one request; the route must come from authorize(). */
   async score(request: RowRequest, route = this.authorize(request.principal, request.model, request.version, request.door)): Promise<Prediction> {
     const { core, validators, metrics } = this.options

@@ -1,12 +1,10 @@
 import { ApiError } from '../errors/api-error.js'
 import type { LoadedVersion } from '../models/loaded-version.js'
-import type { ModelRegistry, Route } from '../models/registry.js'
-import type { Door } from '../observability/doors.js'
+import type { ModelRegistry } from '../models/registry.js'
 import type { Metrics } from '../observability/metrics.js'
 import { timeStageSync } from '../observability/stage-timer.js'
-import type { Principal } from '../security/principal.js'
 import type { RoleMap } from '../security/rbac.js'
-import { authorizeRoute, type DoorRequest } from './door-request.js'
+import { AuthorizingDoor, type DoorRequest } from './door-request.js'
 import type { InferenceCore, ShadowCall } from './inference-core.js'
 import { sameAnswer } from './shadow.js'
 import { checkInferRequest, type TensorLimits, type TensorRequest } from './tensor-input.js'
@@ -47,14 +45,7 @@ const converted = new WeakMap<Tensors, Map<string, OutputTensor>>()
  * check the request against the version's inputs, then the same inference core as rows, so the
  * same input is computed once whichever door sent it.
  */
-export class TensorDoor {
-  constructor(private readonly options: TensorDoorOptions) {}
-
-  /** Resolves the route a request will take, after its permission and the model's roles are checked. */
-  authorize(principal: Principal | undefined, model: string, version?: string, door: Door = 'http'): Route {
-    return authorizeRoute(this.options, principal, model, version, door)
-  }
-
+export class TensorDoor extends AuthorizingDoor<TensorDoorOptions> {
   /** Infers one request; the route must come from authorize(). */
   async infer(request: TensorDoorRequest, route = this.authorize(request.principal, request.model, request.version, request.door)): Promise<TensorAnswer> {
     const { core, metrics, limits } = this.options

@@ -10,7 +10,7 @@ import { timeStageSync } from '../../observability/stage-timer.js'
 import type { TensorDoor } from '../../predict/tensor-door.js'
 import { guardModel } from '../../security/model-access.js'
 import type { RoleMap } from '../../security/rbac.js'
-import { doorCall } from '../door-call.js'
+import { doorCall, postModelAction, type ModelCallHandler } from '../door-call.js'
 import { assertPermission, withChallenge } from '../middleware/authorize.js'
 import { setJsonBody } from '../json-body.js'
 import type { AppContext, AppMiddleware, AppState } from '../state.js'
@@ -59,7 +59,6 @@ export function oipHealthRoutes(registry: ModelRegistry): Router<AppState> {
 export function oipRoutes(options: OipRouteOptions): Router<AppState> {
   const { registry, roleMap } = options
   const router = new Router<AppState>({ prefix: '/v2' })
-  const infer = inferHandler(options)
   router.get('/', function serverMetadata(ctx) {
     assertPermission(ctx.state.principal, 'models:read', roleMap)
     ctx.body = { name: 'portcullis', version: packageVersion(), extensions: [] }
@@ -90,17 +89,12 @@ export function oipRoutes(options: OipRouteOptions): Router<AppState> {
   router.get('/models/:name/versions/:version/ready', function versionReady(ctx) {
     ready(ctx, ctx.params.version)
   })
-  router.post('/models/:name/infer', function modelInfer(ctx) {
-    return infer(ctx, ctx.params.name ?? '', undefined)
-  })
-  router.post('/models/:name/versions/:version/infer', function versionInfer(ctx) {
-    return infer(ctx, ctx.params.name ?? '', ctx.params.version)
-  })
+  postModelAction(router, 'infer', inferHandler(options))
   return router
 }
 
-function inferHandler({ door, metrics }: OipRouteOptions) {
-  return async function infer(ctx: AppContext, name: string, versionRef: string | undefined): Promise<void> {
+function inferHandler({ door, metrics }: OipRouteOptions): ModelCallHandler {
+  return async function infer(ctx, name, versionRef) {
     const { request, route } = doorCall(ctx, door, name, versionRef)
     const answer = await door.infer(request, route)
     timeStageSync(metrics, 'serialize', 'http', () => {

@@ -2,9 +2,9 @@ import Router from '@koa/router'
 import type { Metrics } from '../../observability/metrics.js'
 import { timeStageSync } from '../../observability/stage-timer.js'
 import type { RowDoor } from '../../predict/row-door.js'
-import { doorCall } from '../door-call.js'
+import { doorCall, postModelAction, type ModelCallHandler } from '../door-call.js'
 import { setJsonBody } from '../json-body.js'
-import type { AppContext, AppState } from '../state.js'
+import type { AppState } from '../state.js'
 
 /** What the predict routes need. */
 export interface PredictRouteOptions {
@@ -21,17 +21,12 @@ export function predictRoutes(options: PredictRouteOptions): Router<AppState> {
   router.post('/predict', function predictDefault(ctx) {
     return handle(ctx, options.defaultModel, undefined)
   })
-  router.post('/models/:name/predict', function predictModel(ctx) {
-    return handle(ctx, ctx.params.name ?? '', undefined)
-  })
-  router.post('/models/:name/versions/:version/predict', function predictVersion(ctx) {
-    return handle(ctx, ctx.params.name ?? '', ctx.params.version)
-  })
+  postModelAction(router, 'predict', handle)
   return router
 }
 
-function predictHandler({ door, metrics }: PredictRouteOptions) {
-  return async function predict(ctx: AppContext, name: string, versionRef: string | undefined): Promise<void> {
+function predictHandler({ door, metrics }: PredictRouteOptions): ModelCallHandler {
+  return async function predict(ctx, name, versionRef) {
     const { request, route } = doorCall(ctx, door, name, versionRef)
     const prediction = await door.score(request, route)
     timeStageSync(metrics, 'serialize', 'http', () => setJsonBody(ctx, { ...prediction, request_id: ctx.state.requestId }))

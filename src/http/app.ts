@@ -16,6 +16,7 @@ import { inFlightLimit } from './middleware/in-flight-limit.js'
 import { createRateLimitStore, parseRate, rateLimit, subjectRateLimit } from './middleware/rate-limit.js'
 import { requestId } from './middleware/request-id.js'
 import { securityHeaders } from './middleware/security-headers.js'
+import { apiSections } from './api-sections.js'
 import { buildOpenApiDocument } from './openapi.js'
 import { routeMatcher } from './route-label.js'
 import { adminRoutes } from './routes/admin.js'
@@ -42,7 +43,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   const publicRoutes = combine([
     healthRoutes(deps.registry),
     oipHealthRoutes(deps.registry),
-    docsRoutes({ document: () => buildOpenApiDocument({ maxRows: limits.maxRows }) }),
+    docsRoutes({ document: () => buildOpenApiDocument({ sections: apiSections({ maxRows: limits.maxRows }) }) }),
   ])
   const apiRoutes = combine([
     modelRoutes(deps.registry, roleMap),

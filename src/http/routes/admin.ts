@@ -9,6 +9,7 @@ import type { RoleMap } from '../../security/rbac.js'
 import { requirePermission, withChallenge } from '../middleware/authorize.js'
 import type { AppContext, AppState } from '../state.js'
 import { modelSummary } from '../views/model-view.js'
+import { responseSchemas, type OpenApiSection } from '../openapi.js'
 
 /** What the admin routes need. */
 export interface AdminRouteOptions {
@@ -56,4 +57,28 @@ export function adminRoutes(options: AdminRouteOptions): Router<AppState> {
     ctx.body = { revoked: parsed.data.jti, until, request_id: ctx.state.requestId }
   })
   return router
+}
+
+/** The OpenAPI paths of the admin routes. */
+export const adminOpenApi: OpenApiSection = (registry, shared) => {
+  const actions = [
+    ['activate', 'activateModel', 'Let a model take predictions again'],
+    ['deactivate', 'deactivateModel', 'Stop a model taking predictions (409 model_inactive)'],
+    ['reload', 'reloadModel', 'Reload a model beside the live version and swap when ready'],
+  ] as const
+  for (const [action, operationId, summary] of actions) {
+    registry.registerPath({
+      method: 'post', path: `/api/v1/admin/models/{name}/${action}`, tags: ['admin'], summary, operationId, security: shared.bearer,
+      request: { params: z.object({ name: shared.params.name }) },
+      responses: { 200: shared.ok('The model after the action', responseSchemas.modelAction), ...shared.errors('not_found', ...shared.authenticatedErrors) },
+    })
+  }
+  // clone(): zod 4 copies methods onto each instance, so a schema made before extendZodWithOpenApi ran has no .openapi().
+  const revokeBody = registry.register('RevokeRequest', revokeBodySchema.clone())
+  registry.registerPath({
+    method: 'post', path: '/api/v1/admin/tokens/revoke', tags: ['admin'], summary: 'Revoke a token by its `jti`', operationId: 'revokeToken', security: shared.bearer,
+    description: '`exp` (epoch seconds) bounds how long the id is kept; the longest token lifetime when omitted.',
+    request: { body: { required: true, content: { 'application/json': { schema: revokeBody, example: { jti: 'a1b2c3' } } } } },
+    responses: { 200: shared.ok('Revoked', responseSchemas.revoked), ...shared.errors(...shared.bodyErrors, ...shared.authenticatedErrors) },
+  })
 }

@@ -5,6 +5,8 @@ import { modelAllows, type RoleMap } from '../../security/rbac.js'
 import { requirePermission, withChallenge } from '../middleware/authorize.js'
 import type { AppState } from '../state.js'
 import { modelDetail, modelSummary } from '../views/model-view.js'
+import { z } from 'zod'
+import { responseSchemas, type OpenApiSection } from '../openapi.js'
 
 /** GET /api/v1/models and /api/v1/models/{name}: only the models the caller's roles may call. */
 export function modelRoutes(registry: ModelRegistry, roleMap: RoleMap): Router<AppState> {
@@ -20,4 +22,17 @@ export function modelRoutes(registry: ModelRegistry, roleMap: RoleMap): Router<A
     ctx.body = { ...modelDetail(model), request_id: ctx.state.requestId }
   })
   return router
+}
+
+/** The OpenAPI paths of the model listing routes. */
+export const modelsOpenApi: OpenApiSection = (registry, shared) => {
+  registry.registerPath({
+    method: 'get', path: '/api/v1/models', tags: ['models'], summary: 'The models your roles may call', operationId: 'listModels', security: shared.bearer,
+    responses: { 200: shared.ok('Model summaries, sorted by name', responseSchemas.modelList), ...shared.errors(...shared.authenticatedErrors) },
+  })
+  registry.registerPath({
+    method: 'get', path: '/api/v1/models/{name}', tags: ['models'], summary: 'One model: inputs, outputs, dtypes, shapes, labels, versions, status', operationId: 'describeModel', security: shared.bearer,
+    request: { params: z.object({ name: shared.params.name }) },
+    responses: { 200: shared.ok('The model', responseSchemas.modelDetail), ...shared.errors('not_found', ...shared.authenticatedErrors) },
+  })
 }

@@ -5,6 +5,10 @@ import type { RowDoor } from '../../predict/row-door.js'
 import { doorCall, postModelAction, type ModelCallHandler } from '../door-call.js'
 import { setJsonBody } from '../json-body.js'
 import type { AppState } from '../state.js'
+import type { RouteConfig } from '@asteasolutions/zod-to-openapi'
+import { z } from 'zod'
+import { predictBodySchema } from '../../predict/input-schema.js'
+import { responseSchemas, type OpenApiSection } from '../openapi.js'
 
 /** What the predict routes need. */
 export interface PredictRouteOptions {
@@ -30,5 +34,39 @@ function predictHandler({ door, metrics }: PredictRouteOptions): ModelCallHandle
     const { request, route } = doorCall(ctx, door, name, versionRef)
     const prediction = await door.score(request, route)
     timeStageSync(metrics, 'serialize', 'http', () => setJsonBody(ctx, { ...prediction, request_id: ctx.state.requestId }))
+  }
+}
+
+/** The OpenAPI paths of the predict routes; `maxRows` is the configured row limit, so the documented body matches the validator. */
+export function predictOpenApi(maxRows: number): OpenApiSection {
+  return (registry, shared) => {
+    const body = registry.register('PredictRequest', predictBodySchema(maxRows).openapi({
+      description: `Rows by position (in the model's feature order) or by feature name; at most ${maxRows} rows. \`null\` is a missing value, handled by the model's NaN policy.`,
+    }))
+    const request = {
+      body: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: body,
+            examples: {
+              positional: { summary: 'Rows by position', value: { inputs: [[5.1, 3.5, 1.4, 0.2], [6.2, 2.9, 4.3, 1.3]] } },
+              byName: { summary: 'Rows by feature name', value: { inputs: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }] } },
+            },
+          },
+        },
+      },
+      headers: z.object({ 'Cache-Control': z.string().optional().openapi({ param: { description: '`no-cache` skips the prediction cache lookup (the answer is still stored)' } }) }),
+    }
+    const responses = {
+      200: shared.ok('One prediction per row, in order', responseSchemas.prediction),
+      ...shared.errors(...shared.bodyErrors, 'not_found', 'model_inactive', 'unavailable', ...shared.authenticatedErrors),
+    }
+    const predict = (path: string, operationId: string, summary: string, params?: RouteConfig['request']): void => {
+      registry.registerPath({ method: 'post', path, tags: ['predict'], summary, operationId, security: shared.bearer, request: { ...request, ...params }, responses })
+    }
+    predict('/api/v1/predict', 'predictDefault', 'Predict with the default model')
+    predict('/api/v1/models/{name}/predict', 'predictModel', 'Predict with a model\'s default version', { params: z.object({ name: shared.params.name }) })
+    predict('/api/v1/models/{name}/versions/{version}/predict', 'predictVersion', 'Predict with one version', { params: z.object({ name: shared.params.name, version: shared.params.version }) })
   }
 }

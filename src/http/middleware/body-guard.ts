@@ -41,6 +41,8 @@ export function bodyGuard(options: BodyGuardOptions): AppMiddleware {
     try {
       body = JSON.parse(decodeUtf8(bytes))
     } catch {
+      // The cause is dropped on purpose: the parser's message quotes the body, which may hold
+      // anything the client sent, and neither answers nor logs repeat a body.
       throw new ApiError('invalid_input', 'request body is not valid JSON')
     }
     const fault = inspectParsed(body, options)

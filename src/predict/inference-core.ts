@@ -43,6 +43,9 @@ interface QueuedFeeds {
 
 type FeedsBatcher = MicroBatcher<QueuedFeeds, Tensors>
 
+/** Row shapes of one version that get a batcher of their own. */
+const MAX_ROW_SHAPES = 16
+
 /**
  * The one prediction core: named input tensors of a loaded version in, named output tensors
  * out, through the cache (model, version, digest and the exact input bytes), the micro-batcher
@@ -114,6 +117,9 @@ export class InferenceCore {
     }
     const shape = rowShapeKey(feeds)
     let batcher = byShape.get(shape)
+    // A model with dynamic dimensions after the batch one gets a batcher per row shape clients
+    // send; past a few, requests run alone rather than let clients grow this map.
+    if (batcher === undefined && byShape.size >= MAX_ROW_SHAPES) return null
     if (batcher === undefined) {
       const batching = this.options.batching === undefined ? undefined : { ...this.options.batching, ...version.metadata.batching }
       const byRow = inputsByRow(version) && outputsByRow(version, this.#fetchesOf(version))

@@ -70,6 +70,9 @@ function joinData(pieces: readonly ort.Tensor.DataType[]): ort.Tensor.DataType {
   const first = pieces[0]
   if (Array.isArray(first)) return pieces.flatMap((piece) => piece as string[])
   const total = pieces.reduce((sum, piece) => sum + piece.length, 0)
+  // Every piece has the first's element type (requests merge only when rowShapeKey, which holds
+  // the types, agrees), so one typed array of that type takes them all; set() is typed as for
+  // float32 here only because TypeScript has no common type for every typed array's set().
   const TypedArray = (first as Float32Array).constructor as new (length: number) => Float32Array
   const joined = new TypedArray(total)
   let offset = 0

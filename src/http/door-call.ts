@@ -1,15 +1,8 @@
 import type Router from '@koa/router'
 import type { Route } from '../models/registry.js'
-import type { Door } from '../observability/doors.js'
-import type { DoorRequest } from '../predict/door-request.js'
-import type { Principal } from '../security/principal.js'
+import type { AuthorizingDoor, DoorRequest, RouteAccess } from '../predict/door-request.js'
 import { withChallenge } from './middleware/authorize.js'
 import type { AppContext, AppState } from './state.js'
-
-/** A door's authorize step (RowDoor, TensorDoor). */
-export interface AuthorizingDoor {
-  authorize(principal: Principal | undefined, model: string, version: string | undefined, door: Door): Route
-}
 
 /** An HTTP prediction call, ready for its door: the request and the route it was authorized for. */
 export interface DoorCall {
@@ -22,7 +15,7 @@ export interface DoorCall {
  * gets the HTTP challenge), the model and version noted for the access log, and
  * `Cache-Control: no-cache` read as a cache bypass.
  */
-export function doorCall(ctx: AppContext, door: AuthorizingDoor, model: string, version: string | undefined): DoorCall {
+export function doorCall(ctx: AppContext, door: AuthorizingDoor<RouteAccess>, model: string, version: string | undefined): DoorCall {
   const principal = ctx.state.principal
   const route = withChallenge(() => door.authorize(principal, model, version, 'http'))
   ctx.state.model = route.primary.model

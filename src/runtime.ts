@@ -10,7 +10,7 @@ import { createControl } from './control/create-control.js'
 import { createApp } from './http/app.js'
 import { createServer, listen } from './http/server.js'
 import type { AppState } from './http/state.js'
-import { InferenceThreads } from './models/inference-threads.js'
+import { InferenceThreads } from './models/inference-threads/pool.js'
 import { ModelRegistry } from './models/registry.js'
 import { RepositoryWatcher } from './models/watcher.js'
 import { createScrape } from './observability/cluster-metrics.js'
@@ -18,9 +18,12 @@ import { createLogger, type Logger } from './observability/logger.js'
 import { createMetrics, createStoreUpGauge } from './observability/metrics.js'
 import { createMetricsServer } from './observability/metrics-server.js'
 import { PredictionCache } from './predict/cache.js'
-import { Predictor } from './predict/predictor.js'
+import { InferenceCore } from './predict/inference-core.js'
+import { RowDoor } from './predict/row-door.js'
 import { ShadowMirror } from './predict/shadow.js'
-import { TensorPredictor } from './predict/tensor-predictor.js'
+import { TensorDoor } from './predict/tensor-door.js'
+import { ValidatorCache } from './predict/validators.js'
+import { roleMapFrom } from './security/rbac.js'
 import { loadVerificationKeys, type VerificationKeys } from './security/keys.js'
 import { MemoryRevocationStore, RedisRevocationStore } from './security/revocation.js'
 import { StoreHealth } from './security/store-health.js'
@@ -70,15 +73,17 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   const registry = new ModelRegistry({ dir: resolve(config.models.dir), logger, metrics, sessionOptions: { ...sessionOptions, threads }, drainMs: config.models.drainMs, admit })
   const supply = createSupply(config, { registry, audit, trust, sessionOptions })
   const cache = config.cache.enabled ? new PredictionCache(config.cache) : undefined
-  const predictor = new Predictor(metrics, cache, batching)
-  const tensorPredictor = new TensorPredictor(metrics, config.cache.enabled ? config.cache : undefined)
   const shadows = new ShadowMirror({ maxInFlight: config.models.shadowMaxInFlight, metrics, logger })
+  const core = new InferenceCore({ metrics, cache, batching, shadows })
+  const access = { registry, core, metrics, roleMap: roleMapFrom(config) }
+  const rowDoor = new RowDoor({ ...access, validators: new ValidatorCache(config.limits.maxRows) })
+  const tensorDoor = new TensorDoor({ ...access, limits: { maxRows: config.limits.maxRows } })
   const grace = config.auth.clockToleranceSeconds
   const revocations = redis === undefined ? new MemoryRevocationStore(grace) : new RedisRevocationStore(redis, config.rateLimit.redisKeyPrefix, grace, storeHealth)
   const control = createControl(config, registry, logger)
   registerControlMetrics(metrics.registry, control)
   const scrape = createScrape(metrics.registry)
-  const app = createApp({ config, logger, metrics, registry, predictor, tensorPredictor, shadows, keys, revocations, redis, storeHealth, control, scrape, audit, supply })
+  const app = createApp({ config, logger, metrics, registry, rowDoor, tensorDoor, keys, revocations, redis, storeHealth, control, scrape, audit, supply })
   app.on('error', (err: Error) => logger.debug('connection error', { error: err.message }))
   const { pollIntervalMs, stableMs } = config.models
   const watcher = config.models.watch

@@ -2,10 +2,12 @@
 export class ConfigError extends Error {
   override readonly name = 'ConfigError'
 
+  /** `cause` keeps the underlying error (ENOENT, EACCES, a parse error) for whoever logs this one. */
   constructor(
     readonly keyPath: string,
     message: string,
+    options: { cause?: unknown } = {},
   ) {
-    super(`${keyPath}: ${message}`)
+    super(`${keyPath}: ${message}`, options)
   }
 }

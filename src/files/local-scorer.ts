@@ -5,7 +5,7 @@ import { ModelRegistry } from '../models/registry.js'
 import { scanRepository } from '../models/repository.js'
 import type { Logger } from '../observability/logger.js'
 import { createMetrics } from '../observability/metrics.js'
-import { Predictor } from '../predict/predictor.js'
+import { InferenceCore } from '../predict/inference-core.js'
 import { RowDoor } from '../predict/row-door.js'
 import { ValidatorCache } from '../predict/validators.js'
 import type { Principal } from '../security/principal.js'
@@ -47,7 +47,7 @@ export async function openLocalScorer(config: Readonly<Config>, options: LocalSc
   const sessionOptions = { intraOpNumThreads, interOpNumThreads, graphOptimizationLevel }
   const registry = new ModelRegistry({ dir, logger: options.logger, metrics, sessionOptions })
   await registry.sync(options.model, source)
-  const door = new RowDoor({ registry, predictor: new Predictor(metrics), validators: new ValidatorCache(options.batchRows), metrics, roleMap: roleMapFrom(config) })
+  const door = new RowDoor({ registry, core: new InferenceCore({ metrics }), validators: new ValidatorCache(options.batchRows), metrics, roleMap: roleMapFrom(config) })
   const principal = operatorPrincipal(config)
   const { model, version } = options
   let route

@@ -4,9 +4,8 @@ import type { Control } from '../control/control.js'
 import type { ModelRegistry } from '../models/registry.js'
 import type { Logger } from '../observability/logger.js'
 import type { Metrics } from '../observability/metrics.js'
-import type { Predictor } from '../predict/predictor.js'
-import type { ShadowMirror } from '../predict/shadow.js'
-import type { TensorPredictor } from '../predict/tensor-predictor.js'
+import type { RowDoor } from '../predict/row-door.js'
+import type { TensorDoor } from '../predict/tensor-door.js'
 import type { VerificationKeys } from '../security/keys.js'
 import type { RevocationStore } from '../security/revocation.js'
 import type { Supply } from '../supply/supply.js'
@@ -19,11 +18,10 @@ export interface AppDeps {
   logger: Logger
   metrics: Metrics
   registry: ModelRegistry
-  predictor: Predictor
-  /** The Open Inference Protocol's tensor path (src/http/routes/oip-v2.ts). */
-  tensorPredictor: TensorPredictor
-  /** Runs copies of requests on shadow versions, off the request path. */
-  shadows: ShadowMirror
+  /** The door for v1 rows, onto the one inference core (src/predict/inference-core.ts). */
+  rowDoor: RowDoor
+  /** The door for Open Inference Protocol tensors, onto the same core. */
+  tensorDoor: TensorDoor
   keys: VerificationKeys
   revocations: RevocationStore
   redis?: Redis

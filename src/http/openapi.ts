@@ -1,13 +1,9 @@
-import { readFileSync } from 'node:fs'
-import { OpenAPIRegistry, OpenApiGeneratorV31, extendZodWithOpenApi, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi'
+import { OpenAPIRegistry, OpenApiGeneratorV31, extendZodWithOpenApi, type ResponseConfig } from '@asteasolutions/zod-to-openapi'
 import { z } from 'zod'
 import { ERROR_STATUS, type ErrorCode } from '../errors/api-error.js'
 import { LOAD_FAILURE_CODES } from '../models/load-failure.js'
 import { modelMetadataSchema } from '../models/metadata.js'
-import { predictBodySchema } from '../predict/input-schema.js'
-import { inferRequestSchema } from '../predict/tensor-input.js'
-import { revokeBodySchema } from './routes/admin.js'
-import { DOCS_ASSET_NAMES } from './routes/docs.js'
+import { packageVersion } from '../config/package-version.js'
 
 // `.openapi()` names schemas and parameters; extending twice is a no-op in the library.
 extendZodWithOpenApi(z)
@@ -28,19 +24,28 @@ export interface OpenApiShared {
   errors(...codes: ErrorCode[]): Record<string, OpenApiRef>
   /** The same errors as Open Inference Protocol routes answer them: `{"error": "message"}`. */
   oipErrors(...codes: ErrorCode[]): Record<string, OpenApiRef>
+  /** A JSON 200 response with the request id header. */
+  ok(description: string, schema: z.ZodType): ResponseConfig
+  /** The `X-Request-ID` header every response carries. */
+  requestIdHeader: Record<string, OpenApiRef>
+  /** Errors every authenticated route can answer. */
+  authenticatedErrors: ErrorCode[]
+  /** Errors every route that reads a JSON body can answer. */
+  bodyErrors: ErrorCode[]
+  /** The `{name}` and `{version}` path parameters. */
+  params: { name: z.ZodString; version: z.ZodString }
 }
 
 /**
- * Registers more paths. A router can export one and have createApp pass it in `sections`, rather
- * than add its paths to this file (the v1, admin, health, metrics and v2 paths are here).
+ * Registers the paths of one router: each route file exports its own, beside its handlers, and
+ * src/http/api-sections.ts lists them in the document's order.
  */
 export type OpenApiSection = (registry: OpenAPIRegistry, shared: OpenApiShared) => void
 
 /** Options of buildOpenApiDocument. */
 export interface OpenApiOptions {
-  /** The configured row limit, so the documented predict body matches the validator. */
-  maxRows: number
-  sections?: readonly OpenApiSection[]
+  /** The routers' sections (src/http/api-sections.ts). */
+  sections: readonly OpenApiSection[]
 }
 
 const BEARER = 'bearerAuth'
@@ -209,8 +214,7 @@ export const responseSchemas = {
 export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
   const registry = new OpenAPIRegistry()
   const shared = registerComponents(registry)
-  const sections = [publicSection, modelsSection, predictSection(options.maxRows), adminSection, oipSection, ...(options.sections ?? [])]
-  for (const section of sections) section(registry, shared)
+  for (const section of options.sections) section(registry, shared)
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
@@ -253,7 +257,16 @@ function registerComponents(registry: OpenAPIRegistry): OpenApiShared {
   registry.register('OipError', oipErrorSchema)
   const refs = (prefix: string) => (...codes: ErrorCode[]) =>
     Object.fromEntries(codes.map((code) => [String(ERROR_STATUS[code]), { $ref: `#/components/responses/${prefix}${ERROR_RESPONSES[code].name}` }]))
-  return { bearer: [{ [BEARER]: [] }], errors: refs(''), oipErrors: refs('Oip') }
+  return {
+    bearer: [{ [BEARER]: [] }],
+    errors: refs(''),
+    oipErrors: refs('Oip'),
+    ok,
+    requestIdHeader,
+    authenticatedErrors: ['invalid_token', 'insufficient_scope', 'rate_limited', 'internal'],
+    bodyErrors: ['invalid_input', 'payload_too_large', 'unsupported_media_type'],
+    params: { name: nameParam, version: versionParam },
+  }
 }
 
 /** A JSON 200 response with the request id header. */
@@ -261,165 +274,5 @@ function ok(description: string, schema: z.ZodType): ResponseConfig {
   return { description, headers: requestIdHeader, content: { 'application/json': { schema } } }
 }
 
-/** Errors every authenticated route can answer. */
-const AUTHENTICATED_ERRORS: ErrorCode[] = ['invalid_token', 'insufficient_scope', 'rate_limited', 'internal']
-
-/** Errors every route that reads a JSON body can answer. */
-const BODY_ERRORS: ErrorCode[] = ['invalid_input', 'payload_too_large', 'unsupported_media_type']
-
 const nameParam = z.string().openapi({ param: { description: 'The model name' }, example: 'iris' })
 const versionParam = z.string().openapi({ param: { description: 'A version number or an alias from model.yaml' }, example: '1' })
-
-const publicSection: OpenApiSection = (registry, shared) => {
-  const open = (route: Omit<RouteConfig, 'security'>): void => registry.registerPath({ ...route, security: [] })
-  open({ method: 'get', path: '/healthz', tags: ['health'], summary: 'Liveness', operationId: 'liveness', responses: { 200: ok('The process is up', responseSchemas.health), ...shared.errors('rate_limited') } })
-  open({
-    method: 'get', path: '/readyz', tags: ['health'], summary: 'Readiness', operationId: 'readiness',
-    description: '503 while any model is still loading or none is ready; a model that failed to load is listed but does not hold readiness back. The 503 envelope lists the models in `details`.',
-    responses: { 200: ok('Ready to serve', responseSchemas.readiness), ...shared.errors('rate_limited', 'unavailable') },
-  })
-  open({
-    method: 'get', path: '/openapi.json', tags: ['operations'], summary: 'This OpenAPI document', operationId: 'openApiDocument',
-    responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } }, ...shared.errors('rate_limited') },
-  })
-  open({
-    method: 'get', path: '/docs', tags: ['operations'], summary: 'Swagger UI', operationId: 'docsPage',
-    responses: { 200: { description: 'The Swagger UI page, served locally', content: { 'text/html': { schema: z.string() } } }, ...shared.errors('rate_limited') },
-  })
-  open({
-    method: 'get', path: '/docs/{asset}', tags: ['operations'], summary: 'A Swagger UI asset', operationId: 'docsAsset',
-    request: { params: z.object({ asset: z.enum(DOCS_ASSET_NAMES).openapi({ param: { description: 'One of the files the page loads' } }) }) },
-    responses: {
-      200: { description: 'The file, from the installed swagger-ui-dist or this service', content: { 'text/css': { schema: z.string() }, 'text/javascript': { schema: z.string() }, 'image/png': { schema: z.string().openapi({ format: 'binary' }) } } },
-      ...shared.errors('not_found', 'rate_limited'),
-    },
-  })
-}
-
-const modelsSection: OpenApiSection = (registry, shared) => {
-  registry.registerPath({
-    method: 'get', path: '/api/v1/models', tags: ['models'], summary: 'The models your roles may call', operationId: 'listModels', security: shared.bearer,
-    responses: { 200: ok('Model summaries, sorted by name', responseSchemas.modelList), ...shared.errors(...AUTHENTICATED_ERRORS) },
-  })
-  registry.registerPath({
-    method: 'get', path: '/api/v1/models/{name}', tags: ['models'], summary: 'One model: inputs, outputs, dtypes, shapes, labels, versions, status', operationId: 'describeModel', security: shared.bearer,
-    request: { params: z.object({ name: nameParam }) },
-    responses: { 200: ok('The model', responseSchemas.modelDetail), ...shared.errors('not_found', ...AUTHENTICATED_ERRORS) },
-  })
-}
-
-function predictSection(maxRows: number): OpenApiSection {
-  return (registry, shared) => {
-    const body = registry.register('PredictRequest', predictBodySchema(maxRows).openapi({
-      description: `Rows by position (in the model's feature order) or by feature name; at most ${maxRows} rows. \`null\` is a missing value, handled by the model's NaN policy.`,
-    }))
-    const request = {
-      body: {
-        required: true,
-        content: {
-          'application/json': {
-            schema: body,
-            examples: {
-              positional: { summary: 'Rows by position', value: { inputs: [[5.1, 3.5, 1.4, 0.2], [6.2, 2.9, 4.3, 1.3]] } },
-              byName: { summary: 'Rows by feature name', value: { inputs: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }] } },
-            },
-          },
-        },
-      },
-      headers: z.object({ 'Cache-Control': z.string().optional().openapi({ param: { description: '`no-cache` skips the prediction cache lookup (the answer is still stored)' } }) }),
-    }
-    const responses = {
-      200: ok('One prediction per row, in order', responseSchemas.prediction),
-      ...shared.errors(...BODY_ERRORS, 'not_found', 'model_inactive', 'unavailable', ...AUTHENTICATED_ERRORS),
-    }
-    const predict = (path: string, operationId: string, summary: string, params?: RouteConfig['request']): void => {
-      registry.registerPath({ method: 'post', path, tags: ['predict'], summary, operationId, security: shared.bearer, request: { ...request, ...params }, responses })
-    }
-    predict('/api/v1/predict', 'predictDefault', 'Predict with the default model')
-    predict('/api/v1/models/{name}/predict', 'predictModel', 'Predict with a model\'s default version', { params: z.object({ name: nameParam }) })
-    predict('/api/v1/models/{name}/versions/{version}/predict', 'predictVersion', 'Predict with one version', { params: z.object({ name: nameParam, version: versionParam }) })
-  }
-}
-
-const adminSection: OpenApiSection = (registry, shared) => {
-  const actions = [
-    ['activate', 'activateModel', 'Let a model take predictions again'],
-    ['deactivate', 'deactivateModel', 'Stop a model taking predictions (409 model_inactive)'],
-    ['reload', 'reloadModel', 'Reload a model beside the live version and swap when ready'],
-  ] as const
-  for (const [action, operationId, summary] of actions) {
-    registry.registerPath({
-      method: 'post', path: `/api/v1/admin/models/{name}/${action}`, tags: ['admin'], summary, operationId, security: shared.bearer,
-      request: { params: z.object({ name: nameParam }) },
-      responses: { 200: ok('The model after the action', responseSchemas.modelAction), ...shared.errors('not_found', ...AUTHENTICATED_ERRORS, 'unavailable') },
-    })
-  }
-  // clone(): zod 4 copies methods onto each instance, so a schema made before extendZodWithOpenApi ran has no .openapi().
-  const revokeBody = registry.register('RevokeRequest', revokeBodySchema.clone())
-  registry.registerPath({
-    method: 'post', path: '/api/v1/admin/tokens/revoke', tags: ['admin'], summary: 'Revoke a token by its `jti`', operationId: 'revokeToken', security: shared.bearer,
-    description: '`exp` (epoch seconds) bounds how long the id is kept; the longest token lifetime when omitted.',
-    request: { body: { required: true, content: { 'application/json': { schema: revokeBody, example: { jti: 'a1b2c3' } } } } },
-    responses: { 200: ok('Revoked', responseSchemas.revoked), ...shared.errors(...BODY_ERRORS, ...AUTHENTICATED_ERRORS) },
-  })
-  registry.registerPath({
-    method: 'get', path: '/metrics', tags: ['operations'], summary: 'Prometheus metrics (admin or metrics role)', operationId: 'metrics', security: shared.bearer,
-    description: 'Served without a token on a separate listener when `metrics.port` is configured.',
-    responses: {
-      200: { description: 'The Prometheus text exposition format', headers: requestIdHeader, content: { 'text/plain': { schema: z.string() } } },
-      ...shared.errors(...AUTHENTICATED_ERRORS),
-    },
-  })
-}
-
-const oipSection: OpenApiSection = (registry, shared) => {
-  const json = (description: string, schema: z.ZodType): ResponseConfig => ({ description, headers: requestIdHeader, content: { 'application/json': { schema } } })
-  const health = (path: string, operationId: string, summary: string, schema: z.ZodType, codes: ErrorCode[]): void => {
-    registry.registerPath({ method: 'get', path, tags: ['oip-v2'], summary, operationId, security: [], responses: { 200: json(summary, schema), ...shared.oipErrors('rate_limited', ...codes) } })
-  }
-  health('/v2/health/live', 'oipServerLive', 'Server liveness', oipResponseSchemas.live, [])
-  health('/v2/health/ready', 'oipServerReady', 'Server readiness', oipResponseSchemas.ready, ['unavailable'])
-  registry.registerPath({
-    method: 'get', path: '/v2', tags: ['oip-v2'], summary: 'Server metadata', operationId: 'oipServerMetadata', security: shared.bearer,
-    responses: { 200: json('Server metadata', oipResponseSchemas.serverMetadata), ...shared.oipErrors(...AUTHENTICATED_ERRORS) },
-  })
-  // Each model route exists with and without /versions/{version}.
-  const both = (suffix: string, define: (path: string, params: z.ZodObject, id: string) => void): void => {
-    define(`/v2/models/{name}${suffix}`, z.object({ name: nameParam }), '')
-    define(`/v2/models/{name}/versions/{version}${suffix}`, z.object({ name: nameParam, version: versionParam }), 'Version')
-  }
-  both('', (path, params, id) => registry.registerPath({
-    method: 'get', path, tags: ['oip-v2'], summary: 'Model metadata: inputs and outputs with protocol datatypes', operationId: `oipModel${id}Metadata`, security: shared.bearer,
-    request: { params },
-    responses: { 200: json('Model metadata', oipResponseSchemas.modelMetadata), ...shared.oipErrors('not_found', ...AUTHENTICATED_ERRORS) },
-  }))
-  both('/ready', (path, params, id) => registry.registerPath({
-    method: 'get', path, tags: ['oip-v2'], summary: 'Model readiness (503 when it cannot serve)', operationId: `oipModel${id}Ready`, security: shared.bearer,
-    request: { params },
-    responses: { 200: json('Ready', oipResponseSchemas.modelReady), ...shared.oipErrors('not_found', 'unavailable', ...AUTHENTICATED_ERRORS) },
-  }))
-  // clone(): see adminSection.
-  const inferBody = registry.register('OipInferRequest', inferRequestSchema.clone())
-  both('/infer', (path, params, id) => registry.registerPath({
-    method: 'post', path, tags: ['oip-v2'], summary: 'Inference', operationId: `oipModel${id}Infer`, security: shared.bearer,
-    request: {
-      params,
-      body: {
-        required: true,
-        content: { 'application/json': { schema: inferBody, example: { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [5.1, 3.5, 1.4, 0.2] }] } } },
-      },
-    },
-    responses: {
-      200: json('The output tensors', oipResponseSchemas.infer),
-      ...shared.oipErrors(...BODY_ERRORS, 'not_found', 'model_inactive', 'unavailable', ...AUTHENTICATED_ERRORS),
-    },
-  }))
-}
-
-let version: string | undefined
-
-function packageVersion(): string {
-  // dist/http and src/http both sit two levels below the package root.
-  version ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
-  return version
-}

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import Router from '@koa/router'
-import { ValidatorCache } from '../predict/validators.js'
 import { roleMapFrom } from '../security/rbac.js'
+import { apiSections } from './api-sections.js'
 import { consoleOpenApiSection } from './console-openapi.js'
 import type { AppDeps } from './deps.js'
 import { parseRate, rateLimit, type RateLimitStore } from './middleware/rate-limit.js'
@@ -37,28 +37,20 @@ export function assembleRoutes(deps: AppDeps, rateStore: RateLimitStore): RouteT
   const { config, metrics, registry } = deps
   const roleMap = roleMapFrom(config)
   const { maxRows } = config.limits
-  const sections = [supplyOpenApiSection({ admin: deps.supply !== undefined, gitHook: deps.supply?.git !== undefined }), adminControlOpenApi, consoleOpenApiSection]
+  const sections = [...apiSections({ maxRows }), supplyOpenApiSection({ admin: deps.supply !== undefined, gitHook: deps.supply?.git !== undefined }), adminControlOpenApi, consoleOpenApiSection]
   const publicRoutes = combine([
     healthRoutes(registry),
     oipHealthRoutes(registry),
-    docsRoutes({ document: () => buildOpenApiDocument({ maxRows, sections }) }),
+    docsRoutes({ document: () => buildOpenApiDocument({ sections }) }),
     ...gitHook(deps, rateStore),
     consoleRoutes(),
     ...(demoTokensEnabled(config) ? [demoTokenRoutes({ config, keys: deps.keys, logger: deps.logger })] : []),
   ])
   const apiRoutes = combine([
     modelRoutes(registry, roleMap),
-    predictRoutes({
-      registry,
-      predictor: deps.predictor,
-      validators: new ValidatorCache(maxRows),
-      metrics,
-      roleMap,
-      defaultModel: config.models.default,
-      shadows: deps.shadows,
-    }),
-    oipRoutes({ registry, predictor: deps.tensorPredictor, metrics, roleMap, maxRows, shadows: deps.shadows }),
-    adminRoutes({ control: deps.control, revocations: deps.revocations, audit: deps.audit, logger: deps.logger, roleMap, maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds }),
+    predictRoutes({ door: deps.rowDoor, metrics, defaultModel: config.models.default }),
+    oipRoutes({ registry, door: deps.tensorDoor, metrics, roleMap }),
+    adminRoutes({ control: deps.control, registry, revocations: deps.revocations, audit: deps.audit, logger: deps.logger, roleMap, maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds }),
     metricsRoutes(metrics.registry.contentType, deps.scrape, roleMap),
     artifactRoutes({ registry, dir: resolve(config.models.dir), roleMap }),
     ...(deps.supply === undefined ? [] : [supplyRoutes({ publisher: deps.supply.publisher, audit: deps.supply.audit, roleMap, maxUploadBytes: config.models.maxUploadBytes })]),

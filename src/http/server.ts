@@ -50,8 +50,8 @@ export function createServer(app: Koa<AppState>, config: Readonly<Config>): Serv
 function readTlsFile(path: string, keyPath: string): Buffer {
   try {
     return readFileSync(path)
-  } catch {
-    throw new ConfigError(keyPath, `cannot read ${path}`)
+  } catch (err) {
+    throw new ConfigError(keyPath, `cannot read ${path}`, { cause: err })
   }
 }
 

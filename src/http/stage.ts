@@ -1,6 +1,6 @@
 import type { Next } from 'koa'
 import type { Metrics } from '../observability/metrics.js'
-import type { StageName } from './stage-names.js'
+import type { StageName } from '../observability/stage-names.js'
 import type { AppContext, AppMiddleware } from './state.js'
 
 /**
@@ -8,7 +8,7 @@ import type { AppContext, AppMiddleware } from './state.js'
  * entry until it calls next(), returns or throws (style.md, "Request flow").
  */
 export function stage(name: StageName, metrics: Metrics, middleware: AppMiddleware): AppMiddleware {
-  const series = metrics.stageDuration.labels(name)
+  const series = metrics.stageDuration.labels(name, 'http')
   const timed = async (ctx: AppContext, next: Next): Promise<void> => {
     const started = performance.now()
     let open = true

@@ -1,6 +1,6 @@
 import { ApiError } from '../errors/api-error.js'
 import type { ModelMetadata } from './metadata.js'
-import type { ModelSession } from './model-session.js'
+import type { ModelSession } from './session-handle.js'
 import type { TensorSpec } from './tensor-io.js'
 
 /** A version that loaded and warmed up. Immutable: a reload builds a new one and swaps (design.md, invariant 4). */

@@ -8,7 +8,7 @@ import type { LoadedVersion } from './loaded-version.js'
 import { BARE_METADATA, readModelMetadata, type ModelMetadata } from './metadata.js'
 import { servingOf, servingVersion, versionOf, type ModelState, type Route, type VersionState } from './model-state.js'
 import { scanRepository, type ModelSource } from './repository.js'
-import { openVersion, readModelFile, type ModelFile, type SessionOptions } from './session.js'
+import { openVersion, readModelFile, type ModelFile, type SessionOptions } from './version-loader.js'
 import { choosesCanary, samplesShadow } from './traffic.js'
 import { describePolicy, planVersions } from './version-policy.js'
 
@@ -84,6 +84,11 @@ export class ModelRegistry {
   /** One model, or undefined. */
   get(name: string): ModelState | undefined {
     return this.#models.get(name)
+  }
+
+  /** One model; throws not_found for a name no model has. */
+  require(name: string): ModelState {
+    return this.#models.get(name) ?? notFound(name)
   }
 
   /** Ready when the first scan is done, no model waits for its first version, and one version serves (contract.md, /readyz). */

@@ -1,6 +1,6 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
-import { STAGES } from '../http/stage-names.js'
-import { AUTH_FAILURE_REASONS } from '../security/jwt.js'
+import { STAGES } from './stage-names.js'
+import { AUTH_FAILURE_REASONS } from './auth-failure-reasons.js'
 import { FastCounter } from './fast-counter.js'
 import { FastHistogram } from './fast-histogram.js'
 
@@ -18,7 +18,7 @@ export interface Metrics {
   registry: Registry
   httpRequests: FastCounter<'method' | 'route' | 'status'>
   httpDuration: FastHistogram<'method' | 'route'>
-  stageDuration: FastHistogram<'stage'>
+  stageDuration: FastHistogram<'stage' | 'door'>
   authFailures: FastCounter<'reason'>
   rateLimited: FastCounter<'limit'>
   errors: FastCounter<'code'>
@@ -45,7 +45,7 @@ export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
     registry,
     httpRequests: new FastCounter({ name: 'portcullis_http_requests_total', help: 'HTTP requests by method, route template and status', labelNames: ['method', 'route', 'status'] as const, registers }),
     httpDuration: new FastHistogram({ name: 'portcullis_http_request_duration_seconds', help: 'HTTP request latency by method and route template', labelNames: ['method', 'route'] as const, buckets: LATENCY_BUCKETS, registers }),
-    stageDuration: new FastHistogram({ name: 'portcullis_stage_duration_seconds', help: 'Time spent in each pipeline stage, excluding the stages after it', labelNames: ['stage'] as const, buckets: LATENCY_BUCKETS, registers }),
+    stageDuration: new FastHistogram({ name: 'portcullis_stage_duration_seconds', help: 'Time spent in each pipeline stage, excluding the stages after it, by the door the request came through', labelNames: ['stage', 'door'] as const, buckets: LATENCY_BUCKETS, registers }),
     authFailures: new FastCounter({ name: 'portcullis_auth_failures_total', help: 'Rejected authentications by fixed reason code', labelNames: ['reason'] as const, registers }),
     rateLimited: new FastCounter({ name: 'portcullis_rate_limited_total', help: 'Requests refused by a rate limit, by limit name', labelNames: ['limit'] as const, registers }),
     errors: new FastCounter({ name: 'portcullis_errors_total', help: 'Error responses by error code', labelNames: ['code'] as const, registers }),
@@ -75,7 +75,8 @@ export function createStoreUpGauge(registry: Registry): Gauge {
  * instead of "no data", and rate() sees the first increment (prometheus.io, "Avoid missing metrics").
  */
 function preallocate(metrics: Metrics): void {
-  for (const stage of STAGES) metrics.stageDuration.zero({ stage })
+  // HTTP is the door every deployment has; the other doors' series appear with their first request.
+  for (const stage of STAGES) metrics.stageDuration.zero({ stage, door: 'http' })
   for (const reason of AUTH_FAILURE_REASONS) metrics.authFailures.inc({ reason }, 0)
   for (const result of CACHE_RESULTS) metrics.cacheRequests.inc({ result }, 0)
   for (const limit of RATE_LIMITS) metrics.rateLimited.inc({ limit }, 0)

@@ -17,15 +17,17 @@ export type BatchRunner<Row, Result> = (rows: Row[]) => Promise<Result>
 export type BatchSlicer<Result> = (result: Result, start: number, count: number) => Result
 
 /** Timings the batcher reports, per request and per run. */
-export interface BatchObserver {
-  /** Seconds one request waited before its batch started. */
-  queueWait(seconds: number): void
-  /** One run finished: rows merged, requests served, seconds it took. */
-  batchDone(rows: number, requests: number, seconds: number): void
+export interface BatchObserver<Row> {
+  /** Seconds one request, given by what it submitted, waited before its batch started. */
+  queueWait(seconds: number, request: readonly Row[]): void
+  /** One run finished: rows merged, the requests it served, seconds it took. */
+  batchDone(rows: number, requests: readonly (readonly Row[])[], seconds: number): void
 }
 
 interface Pending<Row, Result> {
   rows: Row[]
+  /** Batch rows the request holds: rows.length, unless one submitted item holds several rows. */
+  count: number
   /** performance.now() when queued, milliseconds. */
   enqueuedAt: number
   resolve: (result: Result) => void
@@ -50,7 +52,7 @@ export class MicroBatcher<Row, Result> {
     private readonly run: BatchRunner<Row, Result>,
     private readonly slice: BatchSlicer<Result>,
     private readonly options: BatcherOptions,
-    private readonly observer?: BatchObserver,
+    private readonly observer?: BatchObserver<Row>,
   ) {}
 
   /** Requests waiting for a run. */
@@ -58,14 +60,17 @@ export class MicroBatcher<Row, Result> {
     return this.#queue.length
   }
 
-  /** Queues the rows of one request; resolves with its share of the batch result. */
-  submit(rows: Row[]): Promise<Result> {
+  /**
+   * Queues the rows of one request; resolves with its share of the batch result. `count` says how
+   * many batch rows they make when one item is not one row (a tensor of several rows).
+   */
+  submit(rows: Row[], count = rows.length): Promise<Result> {
     if (this.#queue.length >= this.options.maxQueueSize) {
       return Promise.reject(new ApiError('unavailable', 'the model is overloaded; retry shortly', { headers: { 'Retry-After': '1' } }))
     }
     return new Promise<Result>((resolve, reject) => {
-      this.#queue.push({ rows, enqueuedAt: performance.now(), resolve, reject })
-      this.#queuedRows += rows.length
+      this.#queue.push({ rows, count, enqueuedAt: performance.now(), resolve, reject })
+      this.#queuedRows += count
       this.#schedule()
     })
   }
@@ -128,10 +133,10 @@ export class MicroBatcher<Row, Result> {
     let rows = 0
     while (this.#queue.length > 0) {
       const next = this.#queue[0] as Pending<Row, Result>
-      if (batch.length > 0 && rows + next.rows.length > this.options.maxBatchSize) break
+      if (batch.length > 0 && rows + next.count > this.options.maxBatchSize) break
       this.#queue.shift()
       batch.push(next)
-      rows += next.rows.length
+      rows += next.count
     }
     this.#queuedRows -= rows
     return batch
@@ -139,9 +144,10 @@ export class MicroBatcher<Row, Result> {
 
   async #execute(batch: Pending<Row, Result>[]): Promise<void> {
     const started = performance.now()
-    for (const entry of batch) this.observer?.queueWait((started - entry.enqueuedAt) / 1000)
+    for (const entry of batch) this.observer?.queueWait((started - entry.enqueuedAt) / 1000, entry.rows)
     const only = batch.length === 1 ? batch[0] : undefined
     const rows = only === undefined ? batch.flatMap((entry) => entry.rows) : only.rows
+    const count = batch.reduce((total, entry) => total + entry.count, 0)
     let result: Result
     try {
       result = await this.run(rows)
@@ -149,7 +155,7 @@ export class MicroBatcher<Row, Result> {
       for (const entry of batch) entry.reject(err)
       return
     } finally {
-      this.observer?.batchDone(rows.length, batch.length, (performance.now() - started) / 1000)
+      this.observer?.batchDone(count, batch.map((entry) => entry.rows), (performance.now() - started) / 1000)
     }
     if (only !== undefined) {
       only.resolve(result)
@@ -158,11 +164,11 @@ export class MicroBatcher<Row, Result> {
     let start = 0
     for (const entry of batch) {
       try {
-        entry.resolve(this.slice(result, start, entry.rows.length))
+        entry.resolve(this.slice(result, start, entry.count))
       } catch (err) {
         entry.reject(err)
       }
-      start += entry.rows.length
+      start += entry.count
     }
   }
 }

@@ -1,9 +1,9 @@
 import { LRUCache } from 'lru-cache'
 import type { LoadedVersion } from '../models/loaded-version.js'
-import type { Prediction } from './prediction.js'
+import type { Tensors } from './tensors.js'
 
-/** What a key is made of: the version's identity and its input's type. */
-export type CacheKeyVersion = Pick<LoadedVersion, 'model' | 'version' | 'digest' | 'inputs'>
+/** What a key takes of a version: its identity. */
+export type CacheKeyVersion = Pick<LoadedVersion, 'model' | 'version' | 'digest'>
 
 /** Bounds of the prediction cache. */
 export interface PredictionCacheOptions {
@@ -15,18 +15,19 @@ export interface PredictionCacheOptions {
 }
 
 /**
- * The prediction cache, keyed by model, version, digest and canonical input. Every LoadedVersion
+ * The answer cache of the inference core: output tensors keyed by model, version, digest and the
+ * exact input tensors. Every LoadedVersion
  * gets its own serial in the key: a reload builds a new version object (design.md, invariant 4),
  * so a swapped version, even one with the same file and new labels, can never serve the old
  * version's answers.
  */
 export class PredictionCache {
-  readonly #lru: LRUCache<string, Prediction>
+  readonly #lru: LRUCache<string, Tensors>
   readonly #serials = new WeakMap<CacheKeyVersion, number>()
   #nextSerial = 1
 
   constructor(options: PredictionCacheOptions) {
-    this.#lru = new LRUCache<string, Prediction>({
+    this.#lru = new LRUCache<string, Tensors>({
       max: options.maxEntries,
       maxSize: options.maxBytes,
       // One large answer must not flush the whole cache.
@@ -37,26 +38,25 @@ export class PredictionCache {
   }
 
   /**
-   * The key of one request's validated rows: the bytes of the tensor the session will receive,
-   * float64 for a float64 input and float32 otherwise (as Predictor builds it), one byte per
-   * character. Exact, since values that round to the same float32 are the same input to a float32
-   * model, and a tenth of the cost of JSON.stringify for a 256-value row.
+   * The key of one request's feeds: the version's identity, then every input by name with its
+   * type, shape and the exact bytes the session receives, one byte per character. Rows sent to
+   * /api/v1 and the same tensor sent to /v2 make the same key, so they are computed once.
    */
-  key(version: CacheKeyVersion, rows: readonly (readonly number[])[]): string {
-    const width = rows[0]?.length ?? 0
-    const values = version.inputs[0]?.dtype === 'float64' ? new Float64Array(rows.length * width) : new Float32Array(rows.length * width)
-    rows.forEach((row, index) => values.set(row, index * width))
-    const input = Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('latin1')
-    return `${version.model}\u0000${version.version}\u0000${version.digest.slice(0, 16)}\u0000${this.#serial(version)}\u0000${rows.length}\u0000${input}`
+  key(version: CacheKeyVersion, feeds: Tensors): string {
+    const inputs = Object.keys(feeds).sort().map((name) => {
+      const tensor = feeds[name] as Tensors[string]
+      return `${name}\u0000${tensor.type}\u0000${tensor.dims.join('x')}\u0000${tensorBytes(tensor.data)}`
+    })
+    return `${version.model}\u0000${version.version}\u0000${version.digest.slice(0, 16)}\u0000${this.#serial(version)}\u0000${inputs.join('\u0000')}`
   }
 
   /** The stored answer, or undefined. */
-  get(key: string): Prediction | undefined {
+  get(key: string): Tensors | undefined {
     return this.#lru.get(key)
   }
 
   /** Stores an answer; one larger than a sixteenth of maxBytes is not kept. */
-  set(key: string, value: Prediction): void {
+  set(key: string, value: Tensors): void {
     this.#lru.set(key, value)
   }
 
@@ -80,31 +80,28 @@ export class PredictionCache {
   }
 }
 
-// V8 on 64 bits: a sequential one-byte string is a 16-byte header plus its characters; an array
-// is a 32-byte JSArray plus a 16-byte backing store header and 8 bytes per element (doubles are
-// unboxed in packed double arrays); an lru-cache entry costs a Map entry and a slot in each of
-// its parallel arrays.
+// V8 on 64 bits: a sequential one-byte string is a 16-byte header plus its characters; a tensor
+// is an object with a typed array (about 64 bytes of headers) plus its data; an lru-cache entry
+// costs a Map entry and a slot in each of its parallel arrays.
 const ENTRY_OVERHEAD = 96
-const OBJECT_BYTES = 64
+const TENSOR_OVERHEAD = 160
 
-/** Estimated heap bytes of one cache entry: key, answer and bookkeeping. */
-export function estimateEntryBytes(key: string, value: Prediction): number {
-  let bytes = ENTRY_OVERHEAD + stringBytes(key) + OBJECT_BYTES + arrayBytes(value.predictions.length)
-  for (const entry of value.predictions) {
-    // Labels are shared with the model's metadata; only per-answer values count.
-    if (Array.isArray(entry)) bytes += arrayBytes(entry.length)
-  }
-  if (value.probabilities !== undefined) {
-    bytes += arrayBytes(value.probabilities.length)
-    for (const row of value.probabilities) bytes += arrayBytes(row.length)
+/** Estimated heap bytes of one cache entry: key, output tensors and bookkeeping. */
+export function estimateEntryBytes(key: string, value: Tensors): number {
+  let bytes = ENTRY_OVERHEAD + stringBytes(key)
+  for (const tensor of Object.values(value)) {
+    const data = tensor.data
+    bytes += TENSOR_OVERHEAD + (Array.isArray(data) ? data.reduce((sum: number, text: string) => sum + stringBytes(text) + 8, 0) : data.byteLength)
   }
   return bytes
 }
 
-function stringBytes(text: string): number {
-  return 16 + Math.ceil(text.length / 8) * 8
+/** A tensor's data as a string: its bytes one per character, or JSON for a string tensor. */
+function tensorBytes(data: Tensors[string]['data']): string {
+  if (Array.isArray(data)) return JSON.stringify(data)
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1')
 }
 
-function arrayBytes(length: number): number {
-  return 48 + 8 * length
+function stringBytes(text: string): number {
+  return 16 + Math.ceil(text.length / 8) * 8
 }

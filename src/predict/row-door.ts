@@ -1,78 +1,67 @@
 import { ApiError } from '../errors/api-error.js'
-import { assertRowApi } from '../models/loaded-version.js'
-import type { ModelRegistry, Route } from '../models/registry.js'
+import { assertRowApi, type LoadedVersion } from '../models/loaded-version.js'
+import type { ModelRegistry } from '../models/registry.js'
 import type { Metrics } from '../observability/metrics.js'
 import { timeStageSync } from '../observability/stage-timer.js'
-import { hasPermission, modelAllows, type RoleMap } from '../security/rbac.js'
-import type { Principal } from '../security/principal.js'
+import type { RoleMap } from '../security/rbac.js'
+import { AuthorizingDoor, type DoorRequest } from './door-request.js'
+import type { InferCall, InferenceCore, ShadowCall } from './inference-core.js'
 import type { Prediction } from './prediction.js'
-import type { Predictor } from './predictor.js'
-import { mirrorRows, type ShadowMirror } from './shadow.js'
+import { rowAnswer, rowFeeds, rowPrediction } from './row-answer.js'
+import { sameAnswer } from './shadow.js'
 import type { ValidatorCache } from './validators.js'
 
-/** Which door a request came through; a label on the stage histograms. */
-export type Door = 'http' | 'mqtt' | 'nats' | 'file' | 'console'
+export type { Door } from '../observability/doors.js'
 
 /** One v1-style request, from any door: who asks, which model, and the predict body. */
-export interface RowRequest {
-  /** The verified identity; undefined is refused like a token without the permission. */
-  principal: Principal | undefined
-  model: string
-  /** A version number or alias; the model's routing (default, canary) when absent. */
-  version?: string
+export interface RowRequest extends DoorRequest {
   /** The v1 predict body: `{"inputs": [...]}` with rows or feature objects. */
   body: unknown
-  /** Skip the cache lookup; the answer is still stored. */
-  bypassCache?: boolean
-  door: Door
+  /** Told whether the answer came from the prediction cache. */
+  onCache?: InferCall['onCache']
 }
 
 /** What the row door needs. */
 export interface RowDoorOptions {
   registry: ModelRegistry
-  predictor: Predictor
+  core: InferenceCore
   validators: ValidatorCache
   metrics: Metrics
   roleMap: RoleMap
-  shadows?: ShadowMirror
 }
 
 /**
  * The transport-free way in for rows: authorize (permission, the model's own roles, the
- * version), validate against the version's schema, then the prediction core. HTTP v1, streams,
- * files and the console all call this; errors are ApiErrors from the shared catalog.
+ * version), validate against the version's schema, then the inference core, whose output
+ * tensors become labels and probabilities. HTTP v1, streams, files and the console all call
+ * this; errors are ApiErrors from the shared catalog.
  */
-export class RowDoor {
-  constructor(private readonly options: RowDoorOptions) {}
-
-  /** Resolves the route a request will take, after its permission and the model's roles are checked. */
-  authorize(principal: Principal | undefined, model: string, version: string | undefined): Route {
-    const { registry, roleMap, metrics } = this.options
-    return timeStageSync(metrics, 'authorize', () => {
-      if (principal === undefined || !hasPermission(principal.roles, 'predict', roleMap)) {
-        throw new ApiError('insufficient_scope', 'this route needs the predict permission')
-      }
-      const state = registry.get(model)
-      if (state === undefined) throw new ApiError('not_found', `model "${model}" not found`)
-      if (!modelAllows(state.metadata.roles, principal.roles)) {
-        throw new ApiError('insufficient_scope', `your roles may not call model "${model}"`)
-      }
-      return registry.route(model, version, principal.subject)
-    })
-  }
-
+export class RowDoor extends AuthorizingDoor<RowDoorOptions> {
   /** Scores the rows of one request; the route must come from authorize(). */
-  async score(request: RowRequest, route = this.authorize(request.principal, request.model, request.version)): Promise<Prediction> {
-    const { predictor, validators, metrics, shadows } = this.options
+  async score(request: RowRequest, route = this.authorize(request.principal, request.model, request.version, request.door)): Promise<Prediction> {
+    const { core, validators, metrics } = this.options
     const version = route.primary
     const body = request.body ?? missingBody()
-    const rows = timeStageSync(metrics, 'validate', () => {
+    const rows = timeStageSync(metrics, 'validate', request.door, () => {
       assertRowApi(version)
       return validators.for(version)(body)
     })
-    const prediction = await predictor.predict(version, rows, { bypassCache: request.bypassCache === true })
-    if (route.shadow !== undefined && shadows !== undefined) mirrorRows(shadows, predictor, validators, route.shadow, body, prediction)
-    return prediction
+    const shadow = route.shadow === undefined ? undefined : this.#shadow(version, route.shadow, body)
+    const outputs = await core.infer(version, rowFeeds(version, rows), { door: request.door, bypassCache: request.bypassCache === true, shadow, onCache: request.onCache })
+    return rowPrediction(version, outputs)
+  }
+
+  /** The shadow copy of a row request: validated for the shadow version, compared by predictions. */
+  #shadow(primary: LoadedVersion, shadow: LoadedVersion, body: unknown): ShadowCall {
+    const { validators } = this.options
+    return {
+      version: shadow,
+      feeds: () => {
+        assertRowApi(shadow)
+        return rowFeeds(shadow, validators.for(shadow)(body))
+      },
+      agree: (mine, theirs) => sameAnswer(rowAnswer(primary, mine).predictions, rowAnswer(shadow, theirs).predictions),
+    }
   }
 }
 

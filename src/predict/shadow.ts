@@ -1,9 +1,5 @@
-import { assertRowApi, type LoadedVersion } from '../models/loaded-version.js'
 import type { Logger } from '../observability/logger.js'
 import type { Metrics } from '../observability/metrics.js'
-import type { Prediction } from './prediction.js'
-import type { Predictor } from './predictor.js'
-import type { ValidatorCache } from './validators.js'
 
 /** The values of `portcullis_shadow_agreement_total{result}`. */
 export type ShadowResult = 'agree' | 'disagree' | 'error' | 'dropped'
@@ -91,19 +87,4 @@ export function sameAnswer(a: unknown, b: unknown): boolean {
   }
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((value, index) => sameAnswer(value, b[index]))
   return a === b
-}
-
-/** Sends a copy of a v1 request to the shadow version: validated for it, run without the cache, compared by predictions. */
-export function mirrorRows(shadows: ShadowMirror, predictor: Predictor, validators: ValidatorCache, shadow: LoadedVersion, body: unknown, primary: Prediction): void {
-  shadows.mirror({
-    model: shadow.model,
-    version: shadow.version,
-    primary: primary.predictions,
-    run: async () => {
-      assertRowApi(shadow)
-      const answer = await predictor.predict(shadow, validators.for(shadow)(body), { shadow: true })
-      return answer.predictions
-    },
-    agree: sameAnswer,
-  })
 }

@@ -39,8 +39,6 @@ export interface TensorRequest {
   inputs: CheckedTensor[]
   /** Output names to return, in answer order. */
   outputs: string[]
-  /** Canonical form of inputs and outputs, for the cache key. */
-  key: string
 }
 
 /** Limits the tensor validator applies. */
@@ -83,8 +81,7 @@ export function checkInferRequest(version: LoadedVersion, body: unknown, limits:
   const missing = version.inputs.find((spec) => !seen.has(spec.name))
   if (missing !== undefined) throw invalid(`missing input "${missing.name}"; model "${version.model}" takes ${names(version.inputs)}`)
   const outputs = selectOutputs(version, request.outputs?.map((output) => output.name) ?? [])
-  const key = JSON.stringify([[...inputs].sort((a, b) => a.name.localeCompare(b.name)), outputs])
-  return { ...(request.id === undefined ? {} : { id: request.id }), inputs, outputs, key }
+  return { ...(request.id === undefined ? {} : { id: request.id }), inputs, outputs }
 }
 
 function checkTensor(version: LoadedVersion, spec: TensorSpec, input: z.infer<typeof requestInput>, limits: TensorLimits): CheckedTensor {

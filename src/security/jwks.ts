@@ -56,8 +56,8 @@ function localKeySet(path: string): JoseKeySet {
   const jwks = readJwksFile(path)
   try {
     return createLocalJWKSet(jwks)
-  } catch {
-    throw new ConfigError('auth.jwksFile', `${path} is not a valid JWKS`)
+  } catch (err) {
+    throw new ConfigError('auth.jwksFile', `${path} is not a valid JWKS`, { cause: err })
   }
 }
 
@@ -65,8 +65,8 @@ function readJwksFile(path: string): JSONWebKeySet {
   let document: unknown
   try {
     document = JSON.parse(readFileSync(path, 'utf8'))
-  } catch {
-    throw new ConfigError('auth.jwksFile', `cannot read ${path} as JSON`)
+  } catch (err) {
+    throw new ConfigError('auth.jwksFile', `cannot read ${path} as JSON`, { cause: err })
   }
   if (typeof document !== 'object' || document === null || !('keys' in document) || !Array.isArray(document.keys)) {
     throw new ConfigError('auth.jwksFile', `${path} is not a JWKS ({"keys": [...]})`)

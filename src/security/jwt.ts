@@ -48,6 +48,8 @@ function readHeader(token: string): TokenHeader {
   try {
     header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'))
   } catch {
+    // The cause is dropped on purpose: a parser's message quotes the bytes it choked on, which are
+    // the caller's token, and a token must never reach a log; the reason code says what failed.
     throw new TokenError('malformed', 'token header is not JSON')
   }
   if (typeof header !== 'object' || header === null || !('alg' in header) || typeof header.alg !== 'string') {

@@ -110,12 +110,12 @@ function readPemKey(path: string, keyPath: string, make: (pem: string) => KeyObj
   let pem: string
   try {
     pem = readFileSync(path, 'utf8')
-  } catch {
-    throw new ConfigError(keyPath, `cannot read key file ${path}`)
+  } catch (err) {
+    throw new ConfigError(keyPath, `cannot read key file ${path}`, { cause: err })
   }
   try {
     return make(pem)
-  } catch {
-    throw new ConfigError(keyPath, `${path} is not a PEM key`)
+  } catch (err) {
+    throw new ConfigError(keyPath, `${path} is not a PEM key`, { cause: err })
   }
 }

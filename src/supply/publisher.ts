@@ -6,7 +6,7 @@ import { BARE_METADATA, parseModelMetadata, readModelMetadata, type ModelMetadat
 import { defaultVersion, type ModelState, type VersionState } from '../models/model-state.js'
 import type { ModelRegistry } from '../models/registry.js'
 import { MODEL_NAME, scanRepository } from '../models/repository.js'
-import { openVersion, readModelFile, type ModelFile, type SessionOptions } from '../models/session.js'
+import { openVersion, readModelFile, type ModelFile, type SessionOptions } from '../models/version-loader.js'
 import { resolveAlias } from '../models/version-policy.js'
 import type { ModelTrust } from './model-signature.js'
 import { exists, removeVersion, versionFolder, writeMetadata, writeVersion } from './repository-writer.js'

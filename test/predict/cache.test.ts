@@ -1,20 +1,30 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import ort from 'onnxruntime-node'
 import { PredictionCache, estimateEntryBytes, type CacheKeyVersion } from '../../src/predict/cache.js'
-import type { Prediction } from '../../src/predict/prediction.js'
+import type { Tensors } from '../../src/predict/tensors.js'
 import { assertEnvelope } from '../helpers/envelope.js'
 import { getJson, postJson, startServer, type TestServer } from '../helpers/server.js'
 
 const SETOSA = [5.1, 3.5, 1.4, 0.2]
 const VIRGINICA = [7.7, 3.0, 6.1, 2.3]
 
-/** A stand-in for a loaded version: the cache reads only its identity fields and input type. */
-function version(model: string, number: string, digest: string, dtype = 'float32'): CacheKeyVersion {
-  return { model, version: number, digest, inputs: [{ name: 'input', dtype, shape: [-1, 4] }] }
+/** A stand-in for a loaded version: the cache reads only its identity fields. */
+function version(model: string, number: string, digest: string): CacheKeyVersion {
+  return { model, version: number, digest }
 }
 
-function answer(rows: number): Prediction {
-  return { model: 'iris', version: '1', predictions: Array.from({ length: rows }, () => 'setosa'), probabilities: Array.from({ length: rows }, () => [1, 0, 0]) }
+/** The feeds of rows as the row door builds them: float32, or float64 for a float64 input. */
+function feeds(rows: number[][], dtype: 'float32' | 'float64' = 'float32'): Tensors {
+  const data = dtype === 'float64' ? Float64Array.from(rows.flat()) : Float32Array.from(rows.flat())
+  return { input: new ort.Tensor(dtype, data, [rows.length, rows[0]?.length ?? 0]) }
+}
+
+function answer(rows: number): Tensors {
+  return {
+    label: new ort.Tensor('string', Array.from({ length: rows }, () => 'setosa'), [rows]),
+    probabilities: new ort.Tensor('float32', new Float32Array(rows * 3), [rows, 3]),
+  }
 }
 
 describe('PredictionCache', () => {
@@ -23,10 +33,10 @@ describe('PredictionCache', () => {
     const first = version('iris', '1', 'a'.repeat(64))
     const reloaded = version('iris', '1', 'a'.repeat(64))
     const other = version('iris', '2', 'a'.repeat(64))
-    const keys = new Set([cache.key(first, [SETOSA]), cache.key(reloaded, [SETOSA]), cache.key(other, [SETOSA])])
+    const keys = new Set([cache.key(first, feeds([SETOSA])), cache.key(reloaded, feeds([SETOSA])), cache.key(other, feeds([SETOSA]))])
     assert.equal(keys.size, 3)
-    assert.equal(cache.key(first, [SETOSA]), cache.key(first, [[...SETOSA]]))
-    assert.notEqual(cache.key(first, [SETOSA]), cache.key(first, [VIRGINICA]))
+    assert.equal(cache.key(first, feeds([SETOSA])), cache.key(first, feeds([[...SETOSA]])))
+    assert.notEqual(cache.key(first, feeds([SETOSA])), cache.key(first, feeds([VIRGINICA])))
   })
 
   it('keys the values the session receives: float32 for a float32 input, float64 for a float64 one', () => {
@@ -35,16 +45,17 @@ describe('PredictionCache', () => {
     const nudged = [5.1 + 8.881784197001252e-16, 3.5, 1.4, 0.2]
     assert.equal(Math.fround(nudged[0] ?? 0), Math.fround(5.1))
     const float32 = version('iris', '1', 'a'.repeat(64))
-    const float64 = version('iris-f64', '1', 'b'.repeat(64), 'float64')
-    assert.equal(cache.key(float32, [SETOSA]), cache.key(float32, [nudged]))
-    assert.notEqual(cache.key(float64, [SETOSA]), cache.key(float64, [nudged]))
-    assert.notEqual(cache.key(float32, [SETOSA]), cache.key(float32, [[5.1, 3.5, 1.4, 0.3]]))
+    const float64 = version('iris-f64', '1', 'b'.repeat(64))
+    assert.equal(cache.key(float32, feeds([SETOSA])), cache.key(float32, feeds([nudged])))
+    assert.notEqual(cache.key(float64, feeds([SETOSA], 'float64')), cache.key(float64, feeds([nudged], 'float64')))
+    assert.notEqual(cache.key(float32, feeds([SETOSA])), cache.key(float32, feeds([[5.1, 3.5, 1.4, 0.3]])))
   })
 
   it('counts an answer by what it holds, so bigger answers weigh more', () => {
     const small = estimateEntryBytes('k', answer(1))
     const large = estimateEntryBytes('k', answer(100))
-    assert.ok(large > small * 20, `${large} vs ${small}`)
+    // Each more row holds three float32 probabilities (12 bytes) and a label.
+    assert.ok(large - small >= 99 * 12, `${large} vs ${small}`)
     assert.ok(estimateEntryBytes('k'.repeat(1000), answer(1)) >= small + 990)
   })
 
@@ -54,7 +65,7 @@ describe('PredictionCache', () => {
     for (let i = 0; i < 100; i += 1) cache.set(`${i}`.padStart(60, 'x'), answer(10))
     assert.ok(cache.bytes <= perEntry * 20)
     assert.ok(cache.size <= 20 && cache.size > 10)
-    assert.equal(cache.get('99'.padStart(60, 'x'))?.predictions.length, 10)
+    assert.equal(cache.get('99'.padStart(60, 'x'))?.probabilities?.dims[0], 10)
     assert.equal(cache.get('0'.padStart(60, 'x')), undefined)
   })
 

@@ -1,7 +1,8 @@
 import type { Permission } from '../../config/schema.js'
-import { ApiError } from '../../errors/api-error.js'
-import { hasPermission, modelAllows, type RoleMap } from '../../security/rbac.js'
+import { isApiError } from '../../errors/api-error.js'
 import type { Principal } from '../../security/principal.js'
+import { assertPermission as checkPermission } from '../../security/model-access.js'
+import type { RoleMap } from '../../security/rbac.js'
 import { challenge } from './authenticate.js'
 import type { AppMiddleware } from '../state.js'
 
@@ -13,20 +14,21 @@ export function requirePermission(permission: Permission, roleMap: RoleMap): App
   }
 }
 
-/** Throws 403 unless the principal holds the permission. */
+/** Throws 403, with the RFC 6750 challenge, unless the principal holds the permission. */
 export function assertPermission(principal: Principal | undefined, permission: Permission, roleMap: RoleMap): void {
-  if (principal === undefined || !hasPermission(principal.roles, permission, roleMap)) {
-    throw forbidden(`this route needs the ${permission} permission`)
-  }
+  withChallenge(() => checkPermission(principal, permission, roleMap))
 }
 
-/** Throws 403 unless the model's own role list lets the principal call it. */
-export function assertModelAllows(principal: Principal | undefined, modelRoles: readonly string[] | undefined, model: string): void {
-  if (principal === undefined || !modelAllows(modelRoles, principal.roles)) {
-    throw forbidden(`your roles may not call model "${model}"`)
+/**
+ * Runs a transport-free access check (src/security/model-access.ts) and gives a refusal the
+ * `WWW-Authenticate: Bearer error="insufficient_scope"` challenge HTTP answers with (RFC 6750 §3).
+ */
+export function withChallenge<T>(check: () => T): T {
+  try {
+    return check()
+  } catch (err) {
+    if (!isApiError(err) || err.code !== 'insufficient_scope' || 'WWW-Authenticate' in err.headers) throw err
+    err.headers['WWW-Authenticate'] = challenge('insufficient_scope', err.message)
+    throw err
   }
-}
-
-function forbidden(message: string): ApiError {
-  return new ApiError('insufficient_scope', message, { headers: { 'WWW-Authenticate': challenge('insufficient_scope', message) } })
 }

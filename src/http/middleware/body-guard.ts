@@ -89,6 +89,8 @@ function parseBody(bytes: Buffer, options: JsonLimits): unknown {
   try {
     body = JSON.parse(decodeUtf8(bytes))
   } catch {
+    // The cause is dropped on purpose: the parser's message quotes the body, which may hold
+    // anything the client sent, and neither answers nor logs repeat a body.
     throw new ApiError('invalid_input', 'request body is not valid JSON')
   }
   const fault = inspectParsed(body, options)

@@ -4,18 +4,22 @@ import { z } from 'zod'
 import type { AuditLog } from '../../audit/audit-log.js'
 import type { Control } from '../../control/control.js'
 import { ApiError } from '../../errors/api-error.js'
-import type { ModelState } from '../../models/registry.js'
+import type { ModelRegistry, ModelState } from '../../models/registry.js'
 import type { Logger } from '../../observability/logger.js'
+import { guardModel } from '../../security/model-access.js'
 import type { RevocationStore } from '../../security/revocation.js'
 import type { RoleMap } from '../../security/rbac.js'
-import { requirePermission } from '../middleware/authorize.js'
-import type { AppState } from '../state.js'
-import { modelDetail, modelSummary } from './model-view.js'
+import { requirePermission, withChallenge } from '../middleware/authorize.js'
+import { responseSchemas, type OpenApiSection } from '../openapi.js'
+import type { AppContext, AppState } from '../state.js'
+import { modelDetail, modelSummary } from '../views/model-view.js'
 
 /** What the admin routes need. */
 export interface AdminRouteOptions {
   /** Model changes go through the fleet's control, so every worker and replica sees them. */
   control: Control
+  /** Where the model-access guard looks models up. */
+  registry: ModelRegistry
   revocations: RevocationStore
   /** Every accepted change is one entry here (and its one log line). */
   audit: AuditLog
@@ -53,41 +57,46 @@ export const trafficBodySchema = z.strictObject({
  * the process that accepted it: one `admin change` line with who, what and when.
  */
 export function adminRoutes(options: AdminRouteOptions): Router<AppState> {
-  const { control, revocations, roleMap } = options
+  const { control, registry, revocations, roleMap } = options
   const router = new Router<AppState>({ prefix: '/api/v1/admin' })
   const canAdminModels = requirePermission('models:admin', roleMap)
+  // The model-access guard, as on every route; managing a model is not bound by its own roles.
+  const managed = (ctx: AppContext): string => withChallenge(() => guardModel(registry, ctx.state.principal, 'models:admin', ctx.params.name ?? '', roleMap, { ownRoles: false })).name
   const audit = auditor(options.audit)
-  router.post('/models/:name/activate', canAdminModels, async function activateModel(ctx) {
-    const model = await control.activate(ctx.params.name ?? '')
+  router.post('/models/:name/activate', async function activateModel(ctx) {
+    const model = await control.activate(managed(ctx))
     audit(ctx, 'model.activate', { model: model.name })
     ctx.body = { ...modelSummary(model, true), request_id: ctx.state.requestId }
   })
-  router.post('/models/:name/deactivate', canAdminModels, async function deactivateModel(ctx) {
-    const model = await control.deactivate(ctx.params.name ?? '')
+  router.post('/models/:name/deactivate', async function deactivateModel(ctx) {
+    const model = await control.deactivate(managed(ctx))
     audit(ctx, 'model.deactivate', { model: model.name })
     ctx.body = { ...modelSummary(model, true), request_id: ctx.state.requestId }
   })
+  // Only the permission: a reload may bring in a model the registry does not know yet.
   router.post('/models/:name/reload', canAdminModels, async function reloadModel(ctx) {
     const model = await control.reload(ctx.params.name ?? '')
     audit(ctx, 'model.reload', { model: model.name })
     ctx.body = { ...modelSummary(model, true), request_id: ctx.state.requestId }
   })
-  router.put('/models/:name/aliases/:alias', canAdminModels, async function setAlias(ctx) {
+  router.put('/models/:name/aliases/:alias', async function setAlias(ctx) {
+    const name = managed(ctx)
     const parsed = aliasBodySchema.safeParse(ctx.state.body)
     if (!parsed.success) throw new ApiError('invalid_input', 'body must be {"version": "<version number>"}')
-    const model = await control.setAlias(ctx.params.name ?? '', ctx.params.alias ?? '', parsed.data.version)
+    const model = await control.setAlias(name, ctx.params.alias ?? '', parsed.data.version)
     audit(ctx, 'model.alias.set', { model: model.name, alias: ctx.params.alias, version: parsed.data.version })
     answerDetail(ctx, model)
   })
-  router.delete('/models/:name/aliases/:alias', canAdminModels, async function removeAlias(ctx) {
-    const model = await control.removeAlias(ctx.params.name ?? '', ctx.params.alias ?? '')
+  router.delete('/models/:name/aliases/:alias', async function removeAlias(ctx) {
+    const model = await control.removeAlias(managed(ctx), ctx.params.alias ?? '')
     audit(ctx, 'model.alias.remove', { model: model.name, alias: ctx.params.alias })
     answerDetail(ctx, model)
   })
-  router.put('/models/:name/traffic', canAdminModels, async function setTraffic(ctx) {
+  router.put('/models/:name/traffic', async function setTraffic(ctx) {
+    const name = managed(ctx)
     const parsed = trafficBodySchema.safeParse(ctx.state.body)
     if (!parsed.success) throw new ApiError('invalid_input', 'body must be {"canary": {"version": "2", "weight": 10} | null, "shadow": {...} | null}')
-    const model = await control.setTraffic(ctx.params.name ?? '', parsed.data)
+    const model = await control.setTraffic(name, parsed.data)
     audit(ctx, 'model.traffic.set', { model: model.name, canary: parsed.data.canary, shadow: parsed.data.shadow })
     answerDetail(ctx, model)
   })
@@ -138,4 +147,28 @@ function auditor(audit: AuditLog): (ctx: Context & { state: AppState }, action: 
 
 function answerDetail(ctx: Context & { state: AppState }, model: ModelState): void {
   ctx.body = { ...modelDetail(model, true), request_id: ctx.state.requestId }
+}
+
+/** The OpenAPI paths of the admin routes. */
+export const adminOpenApi: OpenApiSection = (registry, shared) => {
+  const actions = [
+    ['activate', 'activateModel', 'Let a model take predictions again'],
+    ['deactivate', 'deactivateModel', 'Stop a model taking predictions (409 model_inactive)'],
+    ['reload', 'reloadModel', 'Reload a model beside the live version and swap when ready'],
+  ] as const
+  for (const [action, operationId, summary] of actions) {
+    registry.registerPath({
+      method: 'post', path: `/api/v1/admin/models/{name}/${action}`, tags: ['admin'], summary, operationId, security: shared.bearer,
+      request: { params: z.object({ name: shared.params.name }) },
+      responses: { 200: shared.ok('The model after the action', responseSchemas.modelAction), ...shared.errors('not_found', ...shared.authenticatedErrors, 'unavailable') },
+    })
+  }
+  // clone(): zod 4 copies methods onto each instance, so a schema made before extendZodWithOpenApi ran has no .openapi().
+  const revokeBody = registry.register('RevokeRequest', revokeBodySchema.clone())
+  registry.registerPath({
+    method: 'post', path: '/api/v1/admin/tokens/revoke', tags: ['admin'], summary: 'Revoke a token by its `jti`', operationId: 'revokeToken', security: shared.bearer,
+    description: '`exp` (epoch seconds) bounds how long the id is kept; the longest token lifetime when omitted.',
+    request: { body: { required: true, content: { 'application/json': { schema: revokeBody, example: { jti: 'a1b2c3' } } } } },
+    responses: { 200: shared.ok('Revoked', responseSchemas.revoked), ...shared.errors(...shared.bodyErrors, ...shared.authenticatedErrors) },
+  })
 }

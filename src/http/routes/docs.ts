@@ -4,6 +4,9 @@ import { dirname, join } from 'node:path'
 import Router from '@koa/router'
 import { ApiError } from '../../errors/api-error.js'
 import type { AppState } from '../state.js'
+import type { RouteConfig } from '@asteasolutions/zod-to-openapi'
+import { z } from 'zod'
+import type { OpenApiSection } from '../openapi.js'
 
 /** The files the docs page loads from `/docs/{asset}`: a fixed list, so no path reaches the disk. */
 export const DOCS_ASSET_NAMES = ['swagger-ui.css', 'index.css', 'swagger-ui-bundle.js', 'swagger-initializer.js', 'favicon-32x32.png', 'favicon-16x16.png'] as const
@@ -95,4 +98,25 @@ function isDocsAsset(name: string): name is DocsAsset {
 
 function swaggerUiDir(): string {
   return dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'))
+}
+
+/** The OpenAPI paths of the document and its page: public, no token. */
+export const docsOpenApi: OpenApiSection = (registry, shared) => {
+  const open = (route: Omit<RouteConfig, 'security'>): void => registry.registerPath({ ...route, security: [] })
+  open({
+    method: 'get', path: '/openapi.json', tags: ['operations'], summary: 'This OpenAPI document', operationId: 'openApiDocument',
+    responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } }, ...shared.errors('rate_limited') },
+  })
+  open({
+    method: 'get', path: '/docs', tags: ['operations'], summary: 'Swagger UI', operationId: 'docsPage',
+    responses: { 200: { description: 'The Swagger UI page, served locally', content: { 'text/html': { schema: z.string() } } }, ...shared.errors('rate_limited') },
+  })
+  open({
+    method: 'get', path: '/docs/{asset}', tags: ['operations'], summary: 'A Swagger UI asset', operationId: 'docsAsset',
+    request: { params: z.object({ asset: z.enum(DOCS_ASSET_NAMES).openapi({ param: { description: 'One of the files the page loads' } }) }) },
+    responses: {
+      200: { description: 'The file, from the installed swagger-ui-dist or this service', content: { 'text/css': { schema: z.string() }, 'text/javascript': { schema: z.string() }, 'image/png': { schema: z.string().openapi({ format: 'binary' }) } } },
+      ...shared.errors('not_found', 'rate_limited'),
+    },
+  })
 }

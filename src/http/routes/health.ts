@@ -2,6 +2,8 @@ import Router from '@koa/router'
 import type { ModelRegistry } from '../../models/registry.js'
 import { ApiError } from '../../errors/api-error.js'
 import type { AppState } from '../state.js'
+import type { RouteConfig } from '@asteasolutions/zod-to-openapi'
+import { responseSchemas, type OpenApiSection } from '../openapi.js'
 
 /** GET /healthz (liveness) and GET /readyz (503 while loading or nothing serves). */
 export function healthRoutes(registry: ModelRegistry): Router<AppState> {
@@ -28,4 +30,15 @@ export function healthRoutes(registry: ModelRegistry): Router<AppState> {
     ctx.body = { status: 'ready', models }
   })
   return router
+}
+
+/** The OpenAPI paths of the health routes: public, no token. */
+export const healthOpenApi: OpenApiSection = (registry, shared) => {
+  const open = (route: Omit<RouteConfig, 'security'>): void => registry.registerPath({ ...route, security: [] })
+  open({ method: 'get', path: '/healthz', tags: ['health'], summary: 'Liveness', operationId: 'liveness', responses: { 200: shared.ok('The process is up', responseSchemas.health), ...shared.errors('rate_limited') } })
+  open({
+    method: 'get', path: '/readyz', tags: ['health'], summary: 'Readiness', operationId: 'readiness',
+    description: '503 while any model is still loading or none is ready; a model that failed to load is listed but does not hold readiness back. The 503 envelope lists the models in `details`.',
+    responses: { 200: shared.ok('Ready to serve', responseSchemas.readiness), ...shared.errors('rate_limited', 'unavailable') },
+  })
 }

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
 import Router from '@koa/router'
+import { packageVersion } from '../../config/package-version.js'
 import { ApiError, isApiError } from '../../errors/api-error.js'
 import type { LoadedVersion } from '../../models/loaded-version.js'
 import type { ModelState } from '../../models/model-state.js'
@@ -7,30 +7,29 @@ import type { ModelRegistry } from '../../models/registry.js'
 import { oipDatatype, type TensorSpec } from '../../models/tensor-io.js'
 import type { Metrics } from '../../observability/metrics.js'
 import { timeStageSync } from '../../observability/stage-timer.js'
-import { sameAnswer, type ShadowMirror } from '../../predict/shadow.js'
-import { checkInferRequest } from '../../predict/tensor-input.js'
-import type { OutputTensor, TensorPredictor } from '../../predict/tensor-predictor.js'
+import type { TensorDoor } from '../../predict/tensor-door.js'
+import { guardModel } from '../../security/model-access.js'
 import type { RoleMap } from '../../security/rbac.js'
-import { assertModelAllows, assertPermission } from '../middleware/authorize.js'
+import { doorCall, postModelAction, type ModelCallHandler } from '../door-call.js'
+import { assertPermission, withChallenge } from '../middleware/authorize.js'
 import { setJsonBody } from '../json-body.js'
 import type { AppContext, AppMiddleware, AppState } from '../state.js'
-import { authorizeRoute } from './authorize-route.js'
+import { z } from 'zod'
+import type { ErrorCode } from '../../errors/api-error.js'
+import { inferRequestSchema } from '../../predict/tensor-input.js'
+import { oipResponseSchemas, type OpenApiSection } from '../openapi.js'
 
 /** What the Open Inference Protocol routes need. */
 export interface OipRouteOptions {
   registry: ModelRegistry
-  predictor: TensorPredictor
+  /** The transport-free door for tensors: access guard, validation and the inference core. */
+  door: TensorDoor
   metrics: Metrics
   roleMap: RoleMap
-  /** Largest batch dimension, as `limits.maxRows`. */
-  maxRows: number
-  shadows?: ShadowMirror
 }
 
 /** The platform name the protocol gives ONNX Runtime models ("Platforms"). */
 export const OIP_PLATFORM = 'onnx_onnxv1'
-
-const SERVER_VERSION = readServerVersion()
 
 // Case-blind like the router, which serves /V2/models/... as /v2/models/...
 const OIP_PATH = /^\/v2(\/|$)/i
@@ -67,10 +66,9 @@ export function oipHealthRoutes(registry: ModelRegistry): Router<AppState> {
 export function oipRoutes(options: OipRouteOptions): Router<AppState> {
   const { registry, roleMap } = options
   const router = new Router<AppState>({ prefix: '/v2' })
-  const infer = inferHandler(options)
   router.get('/', function serverMetadata(ctx) {
     assertPermission(ctx.state.principal, 'models:read', roleMap)
-    ctx.body = { name: 'portcullis', version: SERVER_VERSION, extensions: [] }
+    ctx.body = { name: 'portcullis', version: packageVersion(), extensions: [] }
   })
   const describe = (ctx: AppContext, versionRef: string | undefined): void => {
     const model = readableModel(ctx, options, ctx.params.name ?? '')
@@ -98,52 +96,24 @@ export function oipRoutes(options: OipRouteOptions): Router<AppState> {
   router.get('/models/:name/versions/:version/ready', function versionReady(ctx) {
     ready(ctx, ctx.params.version)
   })
-  router.post('/models/:name/infer', function modelInfer(ctx) {
-    return infer(ctx, ctx.params.name ?? '', undefined)
-  })
-  router.post('/models/:name/versions/:version/infer', function versionInfer(ctx) {
-    return infer(ctx, ctx.params.name ?? '', ctx.params.version)
-  })
+  postModelAction(router, 'infer', inferHandler(options))
   return router
 }
 
-function inferHandler(options: OipRouteOptions) {
-  const { predictor, metrics } = options
-  const limits = { maxRows: options.maxRows }
-  return async function infer(ctx: AppContext, name: string, versionRef: string | undefined): Promise<void> {
-    const route = authorizeRoute(ctx, options, name, versionRef)
-    const version = route.primary
-    const body = ctx.state.body ?? missingBody()
-    const request = timeStageSync(metrics, 'validate', () => checkInferRequest(version, body, limits))
-    const answer = await predictor.infer(version, request, { bypassCache: /no-cache/i.test(ctx.get('Cache-Control')) })
-    const shadow = route.shadow
-    if (shadow !== undefined && options.shadows !== undefined) {
-      options.shadows.mirror({
-        model: version.model,
-        version: shadow.version,
-        primary: answer.outputs,
-        run: async () => (await predictor.infer(shadow, checkInferRequest(shadow, body, limits), { shadow: true })).outputs,
-        agree: sameOutputs,
-      })
-    }
-    timeStageSync(metrics, 'serialize', () => {
-      setJsonBody(ctx, {
-        model_name: answer.model,
-        model_version: answer.version,
-        ...(request.id === undefined ? {} : { id: request.id }),
-        outputs: answer.outputs,
-      })
+function inferHandler({ door, metrics }: OipRouteOptions): ModelCallHandler {
+  return async function infer(ctx, name, versionRef) {
+    const { request, route } = doorCall(ctx, door, name, versionRef)
+    const answer = await door.infer(request, route)
+    timeStageSync(metrics, 'serialize', 'http', () => {
+      const id = answer.id === undefined ? {} : { id: answer.id }
+      setJsonBody(ctx, { model_name: answer.model, model_version: answer.version, ...id, outputs: answer.outputs })
     })
   }
 }
 
 /** The model, after the models:read permission and the model's own roles have been checked. */
 function readableModel(ctx: AppContext, options: OipRouteOptions, name: string): ModelState {
-  assertPermission(ctx.state.principal, 'models:read', options.roleMap)
-  const model = options.registry.get(name)
-  if (model === undefined) throw new ApiError('not_found', `model "${name}" not found`)
-  assertModelAllows(ctx.state.principal, model.metadata.roles, name)
-  return model
+  return withChallenge(() => guardModel(options.registry, ctx.state.principal, 'models:read', name, options.roleMap))
 }
 
 /** The protocol's `$metadata_model_response`; map and sequence values, which it cannot carry, are left out. */
@@ -167,25 +137,46 @@ function tensorMetadata(specs: readonly TensorSpec[]): { name: string; datatype:
   })
 }
 
-/** A shadow agrees when every output the primary answered has the same shape and values. */
-function sameOutputs(primary: OutputTensor[], shadow: OutputTensor[]): boolean {
-  return primary.every((output) => {
-    const other = shadow.find((candidate) => candidate.name === output.name)
-    return other !== undefined && sameAnswer(output.shape, other.shape) && sameAnswer(output.data, other.data)
-  })
-}
-
-function missingBody(): never {
-  throw new ApiError('invalid_input', 'a JSON inference request with "inputs" is required')
-}
-
-function readServerVersion(): string {
-  try {
-    // src/http/routes and dist/http/routes both sit three levels below package.json.
-    const manifest: unknown = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'))
-    const version = typeof manifest === 'object' && manifest !== null && 'version' in manifest ? manifest.version : undefined
-    return typeof version === 'string' ? version : 'unknown'
-  } catch {
-    return 'unknown'
+/** The OpenAPI paths of the Open Inference Protocol routes. */
+export const oipOpenApi: OpenApiSection = (registry, shared) => {
+  const health = (path: string, operationId: string, summary: string, schema: z.ZodType, codes: ErrorCode[]): void => {
+    registry.registerPath({ method: 'get', path, tags: ['oip-v2'], summary, operationId, security: [], responses: { 200: shared.ok(summary, schema), ...shared.oipErrors('rate_limited', ...codes) } })
   }
+  health('/v2/health/live', 'oipServerLive', 'Server liveness', oipResponseSchemas.live, [])
+  health('/v2/health/ready', 'oipServerReady', 'Server readiness', oipResponseSchemas.ready, ['unavailable'])
+  registry.registerPath({
+    method: 'get', path: '/v2', tags: ['oip-v2'], summary: 'Server metadata', operationId: 'oipServerMetadata', security: shared.bearer,
+    responses: { 200: shared.ok('Server metadata', oipResponseSchemas.serverMetadata), ...shared.oipErrors(...shared.authenticatedErrors) },
+  })
+  // Each model route exists with and without /versions/{version}.
+  const both = (suffix: string, define: (path: string, params: z.ZodObject, id: string) => void): void => {
+    define(`/v2/models/{name}${suffix}`, z.object({ name: shared.params.name }), '')
+    define(`/v2/models/{name}/versions/{version}${suffix}`, z.object({ name: shared.params.name, version: shared.params.version }), 'Version')
+  }
+  both('', (path, params, id) => registry.registerPath({
+    method: 'get', path, tags: ['oip-v2'], summary: 'Model metadata: inputs and outputs with protocol datatypes', operationId: `oipModel${id}Metadata`, security: shared.bearer,
+    request: { params },
+    responses: { 200: shared.ok('Model metadata', oipResponseSchemas.modelMetadata), ...shared.oipErrors('not_found', ...shared.authenticatedErrors) },
+  }))
+  both('/ready', (path, params, id) => registry.registerPath({
+    method: 'get', path, tags: ['oip-v2'], summary: 'Model readiness (503 when it cannot serve)', operationId: `oipModel${id}Ready`, security: shared.bearer,
+    request: { params },
+    responses: { 200: shared.ok('Ready', oipResponseSchemas.modelReady), ...shared.oipErrors('not_found', 'unavailable', ...shared.authenticatedErrors) },
+  }))
+  // clone(): see adminOpenApi in routes/admin.ts.
+  const inferBody = registry.register('OipInferRequest', inferRequestSchema.clone())
+  both('/infer', (path, params, id) => registry.registerPath({
+    method: 'post', path, tags: ['oip-v2'], summary: 'Inference', operationId: `oipModel${id}Infer`, security: shared.bearer,
+    request: {
+      params,
+      body: {
+        required: true,
+        content: { 'application/json': { schema: inferBody, example: { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [5.1, 3.5, 1.4, 0.2] }] } } },
+      },
+    },
+    responses: {
+      200: shared.ok('The output tensors', oipResponseSchemas.infer),
+      ...shared.oipErrors(...shared.bodyErrors, 'not_found', 'model_inactive', 'unavailable', ...shared.authenticatedErrors),
+    },
+  }))
 }

@@ -1,28 +1,22 @@
 import Router from '@koa/router'
-import { ApiError } from '../../errors/api-error.js'
 import { tabularAnswer, TABULAR_TYPES } from '../../files/http-bodies.js'
-import { assertRowApi } from '../../models/loaded-version.js'
-import type { ModelRegistry } from '../../models/registry.js'
-import { timeStageSync } from '../../observability/stage-timer.js'
 import type { Metrics } from '../../observability/metrics.js'
-import type { Predictor } from '../../predict/predictor.js'
-import { mirrorRows, type ShadowMirror } from '../../predict/shadow.js'
-import type { ValidatorCache } from '../../predict/validators.js'
-import type { RoleMap } from '../../security/rbac.js'
+import { timeStageSync } from '../../observability/stage-timer.js'
+import type { RowDoor } from '../../predict/row-door.js'
+import { doorCall, postModelAction, type ModelCallHandler } from '../door-call.js'
 import { setJsonBody } from '../json-body.js'
-import type { AppContext, AppState } from '../state.js'
-import { authorizeRoute } from './authorize-route.js'
+import type { AppState } from '../state.js'
+import type { RouteConfig } from '@asteasolutions/zod-to-openapi'
+import { z } from 'zod'
+import { predictBodySchema } from '../../predict/input-schema.js'
+import { responseSchemas, type OpenApiSection } from '../openapi.js'
 
 /** What the predict routes need. */
 export interface PredictRouteOptions {
-  registry: ModelRegistry
-  predictor: Predictor
-  validators: ValidatorCache
+  /** The transport-free door for rows: access guard, validation and the inference core. */
+  door: RowDoor
   metrics: Metrics
-  roleMap: RoleMap
   defaultModel: string
-  /** Runs the copies for a model's shadow version (model.yaml `shadow`). */
-  shadows?: ShadowMirror
 }
 
 /** The v1 predict routes: by model, by model and version, and the default model. */
@@ -32,36 +26,21 @@ export function predictRoutes(options: PredictRouteOptions): Router<AppState> {
   router.post('/predict', function predictDefault(ctx) {
     return handle(ctx, options.defaultModel, undefined)
   })
-  router.post('/models/:name/predict', function predictModel(ctx) {
-    return handle(ctx, ctx.params.name ?? '', undefined)
-  })
-  router.post('/models/:name/versions/:version/predict', function predictVersion(ctx) {
-    return handle(ctx, ctx.params.name ?? '', ctx.params.version)
-  })
+  postModelAction(router, 'predict', handle)
   return router
 }
 
-function predictHandler(options: PredictRouteOptions) {
-  const { predictor, validators, metrics } = options
-  return async function predict(ctx: AppContext, name: string, versionRef: string | undefined): Promise<void> {
-    const route = authorizeRoute(ctx, options, name, versionRef)
-    const version = route.primary
-    const rows = timeStageSync(metrics, 'validate', () => {
-      assertRowApi(version)
-      return validators.for(version)(ctx.state.body ?? missingBody())
-    })
-    const prediction = await predictor.predict(version, rows, {
-      bypassCache: /no-cache/i.test(ctx.get('Cache-Control')),
-      // Tells the caller (the console shows it) whether the answer came from the prediction cache.
-      onCache: (result) => ctx.set('X-Cache', result),
-    })
-    if (route.shadow !== undefined && options.shadows !== undefined) mirrorRows(options.shadows, predictor, validators, route.shadow, ctx.state.body, prediction)
-    timeStageSync(metrics, 'serialize', () => {
+function predictHandler({ door, metrics }: PredictRouteOptions): ModelCallHandler {
+  return async function predict(ctx, name, versionRef) {
+    const { request, route } = doorCall(ctx, door, name, versionRef)
+    // Tells the caller (the console shows it) whether the answer came from the prediction cache.
+    const prediction = await door.score({ ...request, onCache: (result) => ctx.set('X-Cache', result) }, route)
+    timeStageSync(metrics, 'serialize', 'http', () => {
       // JSON unless the client asks for a table (Accept: text/csv or application/x-ndjson).
       const accepted = ctx.accepts('application/json', ...TABULAR_TYPES)
       if (accepted === 'text/csv' || accepted === 'application/x-ndjson') {
         ctx.type = accepted
-        ctx.body = tabularAnswer(accepted, prediction, version.metadata.labels)
+        ctx.body = tabularAnswer(accepted, prediction, route.primary.metadata.labels)
       } else {
         setJsonBody(ctx, { ...prediction, request_id: ctx.state.requestId })
       }
@@ -69,6 +48,36 @@ function predictHandler(options: PredictRouteOptions) {
   }
 }
 
-function missingBody(): never {
-  throw new ApiError('invalid_input', 'a JSON body with "inputs" is required')
+/** The OpenAPI paths of the predict routes; `maxRows` is the configured row limit, so the documented body matches the validator. */
+export function predictOpenApi(maxRows: number): OpenApiSection {
+  return (registry, shared) => {
+    const body = registry.register('PredictRequest', predictBodySchema(maxRows).openapi({
+      description: `Rows by position (in the model's feature order) or by feature name; at most ${maxRows} rows. \`null\` is a missing value, handled by the model's NaN policy.`,
+    }))
+    const request = {
+      body: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: body,
+            examples: {
+              positional: { summary: 'Rows by position', value: { inputs: [[5.1, 3.5, 1.4, 0.2], [6.2, 2.9, 4.3, 1.3]] } },
+              byName: { summary: 'Rows by feature name', value: { inputs: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }] } },
+            },
+          },
+        },
+      },
+      headers: z.object({ 'Cache-Control': z.string().optional().openapi({ param: { description: '`no-cache` skips the prediction cache lookup (the answer is still stored)' } }) }),
+    }
+    const responses = {
+      200: shared.ok('One prediction per row, in order', responseSchemas.prediction),
+      ...shared.errors(...shared.bodyErrors, 'not_found', 'model_inactive', 'unavailable', ...shared.authenticatedErrors),
+    }
+    const predict = (path: string, operationId: string, summary: string, params?: RouteConfig['request']): void => {
+      registry.registerPath({ method: 'post', path, tags: ['predict'], summary, operationId, security: shared.bearer, request: { ...request, ...params }, responses })
+    }
+    predict('/api/v1/predict', 'predictDefault', 'Predict with the default model')
+    predict('/api/v1/models/{name}/predict', 'predictModel', 'Predict with a model\'s default version', { params: z.object({ name: shared.params.name }) })
+    predict('/api/v1/models/{name}/versions/{version}/predict', 'predictVersion', 'Predict with one version', { params: z.object({ name: shared.params.name, version: shared.params.version }) })
+  }
 }

@@ -7,7 +7,7 @@ import type { ModelPublisher } from '../../supply/publisher.js'
 import { requirePermission } from '../middleware/authorize.js'
 import { readRawBody } from '../raw-body.js'
 import type { AppContext, AppState } from '../state.js'
-import { modelSummary, versionView } from './model-view.js'
+import { modelSummary, versionView } from '../views/model-view.js'
 
 /** What the model supply admin routes need. */
 export interface SupplyRouteOptions {

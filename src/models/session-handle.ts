@@ -2,7 +2,7 @@ import type { InferenceSession } from 'onnxruntime-node'
 
 /**
  * What Portcullis needs of an ONNX Runtime session: one on the event-loop thread
- * (`onEventLoop`), or one on an inference thread (src/models/inference-threads.ts).
+ * (`onEventLoop`), or one on an inference thread (src/models/inference-threads/pool.ts).
  */
 export interface ModelSession {
   readonly inputMetadata: readonly InferenceSession.ValueMetadata[]

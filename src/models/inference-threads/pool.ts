@@ -2,9 +2,9 @@ import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import ort from 'onnxruntime-node'
-import type { Logger } from '../observability/logger.js'
-import type { ThreadReply, ThreadRequest, WireTensor } from './inference-thread-protocol.js'
-import type { ModelSession } from './model-session.js'
+import type { Logger } from '../../observability/logger.js'
+import type { ThreadReply, ThreadRequest, WireTensor } from './messages.js'
+import type { ModelSession } from '../session-handle.js'
 
 /** A request before it is given its id. */
 type Outgoing<R = ThreadRequest> = R extends ThreadRequest ? Omit<R, 'id'> : never
@@ -174,13 +174,13 @@ function unexpected(reply: ThreadReply): Error {
 }
 
 /**
- * Starts src/models/inference-thread: the compiled .js beside this file in production. Run from
+ * Starts src/models/inference-threads/worker: the compiled .js beside this file in production. Run from
  * the TypeScript sources (tests, tsx), a worker does not inherit tsx's loader hooks, so it
  * registers them itself before importing the .ts entry.
  */
 function startInferenceWorker(): Worker {
   const extension = extname(fileURLToPath(import.meta.url))
-  const entry = new URL(`./inference-thread${extension}`, import.meta.url)
+  const entry = new URL(`./worker${extension}`, import.meta.url)
   if (extension !== '.ts') return new Worker(entry)
   return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}) })`, { eval: true })
 }

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import ort from 'onnxruntime-node'
-import type { InferenceThreads } from './inference-threads.js'
+import type { InferenceThreads } from './inference-threads/pool.js'
 import type { LoadedVersion } from './loaded-version.js'
 import { LoadFailure } from './load-failure.js'
 import type { ModelMetadata } from './metadata.js'
-import { onEventLoop, type ModelSession } from './model-session.js'
+import { onEventLoop, type ModelSession } from './session-handle.js'
 import { describeValues, type TensorSpec } from './tensor-io.js'
 
 /** Session options that apply to every model. */

@@ -1,14 +1,14 @@
 /**
  * An inference thread (node:worker_threads): owns the ONNX Runtime sessions the event-loop thread
  * opened on it and runs them, so a long `session.run` never holds up the event loop. Started by
- * src/models/inference-threads.ts; speaks src/models/inference-thread-protocol.ts.
+ * src/models/inference-threads/pool.ts; speaks src/models/inference-threads/messages.ts.
  */
 import { parentPort } from 'node:worker_threads'
 import ort from 'onnxruntime-node'
-import type { ThreadReply, ThreadRequest, WireTensor } from './inference-thread-protocol.js'
+import type { ThreadReply, ThreadRequest, WireTensor } from './messages.js'
 
 const port = parentPort
-if (port === null) throw new Error('inference-thread runs as a worker thread')
+if (port === null) throw new Error('the inference-thread worker runs as a worker thread')
 
 // Keyed by the id of the request that opened the session.
 const sessions = new Map<number, ort.InferenceSession>()

@@ -82,6 +82,11 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   const revocations = redis === undefined ? new MemoryRevocationStore(grace) : new RedisRevocationStore(redis, config.rateLimit.redisKeyPrefix, grace, storeHealth)
   const control = createControl(config, registry, logger)
   registerControlMetrics(metrics.registry, control)
+  // A version published, deleted or re-described here reaches every other worker and replica:
+  // where the repository is a shared volume they reread it; the control store carries the word.
+  supply?.publisher.onChange((change) => {
+    control.reload(change.model).catch((err: Error) => logger.warn('publish could not reach other processes', { model: change.model, reason: err.message }))
+  })
   const scrape = createScrape(metrics.registry)
   const app = createApp({ config, logger, metrics, registry, rowDoor, tensorDoor, keys, revocations, redis, storeHealth, control, scrape, audit, supply })
   app.on('error', (err: Error) => logger.debug('connection error', { error: err.message }))

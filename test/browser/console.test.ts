@@ -221,7 +221,8 @@ describe('the console in a real browser', () => {
     await admin.getByTestId('confirm').click()
     await admin.getByTestId('answer-body').filter({ hasText: '"active": false' }).waitFor()
     await row.getByRole('button', { name: 'Activate' }).waitFor()
-    await admin.getByTestId('audit').getByText('deactivate iris → HTTP 200').waitFor()
+    // The gateway's own audit list (GET /api/v1/admin/audit) records who did it.
+    await admin.getByTestId('audit').getByText(/demo-admin model\.deactivate iris → ok/).waitFor()
     await screenshot(admin, 'operate')
     await assertAccessible(admin, 'operate')
 

@@ -9,7 +9,7 @@ import { startRuntime, type Runtime } from '../../src/runtime.js'
 import { demoModelsDir } from './demo-models.js'
 
 /** A test secret of the required strength. */
-export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789abcdef'
+export const TEST_SECRET = 'test-secret-Qm7Vx2Lp9Rz4Tb8Nc1Wd6Hf3Jg5Ks0Ya'
 
 /** Options of startServer. */
 export interface StartOptions {

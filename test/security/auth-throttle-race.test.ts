@@ -23,7 +23,9 @@ describe('attack: racing the failed-auth throttle with concurrent wrong tokens',
       env: { REDIS_URL },
       // The subject here is atomicity, not timeouts: 300 requests at once on a busy machine can lag
       // the event loop past the default command timeout, which would (rightly) answer 503.
-      config: { rateLimit: { redisKeyPrefix: namespace.prefix, authFailures: `${LIMIT}/minute`, redisCommandTimeoutMs: 30_000 } },
+      // The per-address in-flight budget would answer some of the 300 with 503 before they reach
+      // the throttle (budgets, test/security/slow-body-flood); raised here so every request races.
+      config: { rateLimit: { redisKeyPrefix: namespace.prefix, authFailures: `${LIMIT}/minute`, redisCommandTimeoutMs: 30_000 }, budgets: { maxConnectionsPerAddress: 1000, maxAnonymousInFlight: 1000, maxAnonymousInFlightPerAddress: 1000 } },
     })
   })
   after(async () => {

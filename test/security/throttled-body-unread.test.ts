@@ -28,7 +28,7 @@ function responseHead(socket: Socket): Promise<string> {
 /** How many times the body guard ran, from /metrics (the scrape itself passes it once). */
 async function bodyGuardRuns(url: string): Promise<number> {
   const response = await send(`${url}/metrics`, { headers: { Authorization: `Bearer ${validToken(['admin'], 'scraper')}` }, localAddress: '127.0.0.1' })
-  const match = /^portcullis_stage_duration_seconds_count\{stage="body_guard"\} (\d+)$/m.exec(await response.text())
+  const match = /^portcullis_stage_duration_seconds_count\{stage="body_guard",door="http"\} (\d+)$/m.exec(await response.text())
   assert.ok(match?.[1] !== undefined, 'the body_guard stage has a series')
   return Number(match[1])
 }

@@ -14,7 +14,7 @@ import { getJson, postJson, startServer, TEST_SECRET, type TestServer } from '..
 import { constantClassifier, fixture } from '../models/repo-fixtures.js'
 import { json, listing, putVersion, SETOSA, sha256 } from './support.js'
 
-interface VersionView { version: string; status: string; reason?: string }
+interface VersionView { version: string; status: string; reason?: string; detail?: string }
 interface AuditEntry { action: string; model?: string; outcome: string; reason?: string }
 
 function writePem(path: string, key: KeyObject): string {
@@ -64,10 +64,12 @@ describe('signed models (models.trust)', () => {
   it('refuses repository versions that are unsigned or signed by an untrusted key, with the reason for admins', async () => {
     const unsigned = await versionOf('iris-logreg', '1')
     assert.equal(unsigned?.status, 'failed')
-    assert.match(unsigned.reason ?? '', /not signed/)
+    assert.equal(unsigned.reason, 'untrusted_signature')
+    assert.match(unsigned.detail ?? '', /not signed/)
     const rogue = await versionOf('rogue', '1')
     assert.equal(rogue?.status, 'failed')
-    assert.match(rogue.reason ?? '', /does not verify with any trusted key/)
+    assert.equal(rogue.reason, 'untrusted_signature')
+    assert.match(rogue.detail ?? '', /does not verify with any trusted key/)
     assert.equal((await postJson(`${server.url}/api/v1/models/rogue/predict`, { inputs: [SETOSA] }, user)).status, 503)
     const { entries } = await json<{ entries: AuditEntry[] }>(await getJson(`${server.url}/api/v1/admin/audit`, admin))
     const refusals = entries.filter((entry) => entry.action === 'signature' && entry.outcome === 'refused').map((entry) => entry.model).sort()

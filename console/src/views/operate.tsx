@@ -115,7 +115,7 @@ function AuditList({ actions }: { actions: LocalAction[] }) {
       <h2 id="audit-heading">Recent admin actions</h2>
       {note !== undefined && <p>{note}</p>}
       {entries !== undefined && (
-        <ul>{entries.map((entry, index) => <li key={index}><code>{JSON.stringify(entry)}</code></li>)}</ul>
+        entries.length === 0 ? <p>No actions yet.</p> : <ul>{entries.map((entry, index) => <li key={index}>{auditLine(entry)}</li>)}</ul>
       )}
       {entries === undefined && (
         actions.length === 0 ? <p>No actions yet.</p> : <ul>{actions.map((action, index) => <li key={index}>{action.at}: {action.title} → HTTP {action.status}</li>)}</ul>
@@ -124,8 +124,17 @@ function AuditList({ actions }: { actions: LocalAction[] }) {
   )
 }
 
+/** The newest 20 entries first: the API lists them oldest first. */
 function auditEntries(body: unknown): Record<string, unknown>[] {
   if (typeof body !== 'object' || body === null) return []
   const list = Object.values(body).find(Array.isArray)
-  return (list ?? []).filter((entry): entry is Record<string, unknown> => typeof entry === 'object' && entry !== null)
+  return (list ?? []).filter((entry): entry is Record<string, unknown> => typeof entry === 'object' && entry !== null).slice(-20).reverse()
+}
+
+/** One audit entry as a line: when, who, what, on which model version, and how it ended. */
+function auditLine(entry: Record<string, unknown>): string {
+  const text = (key: string): string => (typeof entry[key] === 'string' ? entry[key] : '')
+  const target = [text('model'), text('version') === '' ? '' : `v${text('version')}`].filter((part) => part !== '').join(' ')
+  const reason = text('reason') === '' ? '' : `: ${text('reason')}`
+  return `${text('at')}: ${text('actor')} ${text('action')} ${target} → ${text('outcome')}${reason}`
 }

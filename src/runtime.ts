@@ -15,6 +15,8 @@ import { createMetricsServer } from './observability/metrics-server.js'
 import { PredictionCache } from './predict/cache.js'
 import { InferenceCore } from './predict/inference-core.js'
 import { RowDoor } from './predict/row-door.js'
+import { DriftMonitor } from './drift/drift-monitor.js'
+import { registerDriftGauges } from './drift/drift-gauges.js'
 import { ShadowMirror } from './predict/shadow.js'
 import { TensorDoor } from './predict/tensor-door.js'
 import { ValidatorCache } from './predict/validators.js'
@@ -58,11 +60,13 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   const shadows = new ShadowMirror({ maxInFlight: config.models.shadowMaxInFlight, metrics, logger })
   const core = new InferenceCore({ metrics, cache, batching, shadows })
   const access = { registry, core, metrics, roleMap: roleMapFrom(config) }
-  const rowDoor = new RowDoor({ ...access, validators: new ValidatorCache(config.limits.maxRows) })
+  const drift = new DriftMonitor(config.drift)
+  registerDriftGauges(metrics.registry, registry, drift)
+  const rowDoor = new RowDoor({ ...access, validators: new ValidatorCache(config.limits.maxRows), drift })
   const tensorDoor = new TensorDoor({ ...access, limits: { maxRows: config.limits.maxRows } })
   const grace = config.auth.clockToleranceSeconds
   const revocations = redis === undefined ? new MemoryRevocationStore(grace) : new RedisRevocationStore(redis, config.rateLimit.redisKeyPrefix, grace)
-  const app = createApp({ config, logger, metrics, registry, rowDoor, tensorDoor, keys, revocations, redis })
+  const app = createApp({ config, logger, metrics, registry, rowDoor, tensorDoor, drift, keys, revocations, redis })
   app.on('error', (err: Error) => logger.debug('connection error', { error: err.message }))
   const { pollIntervalMs, stableMs } = config.models
   const watcher = config.models.watch

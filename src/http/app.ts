@@ -21,6 +21,7 @@ import { buildOpenApiDocument } from './openapi.js'
 import { routeMatcher } from './route-label.js'
 import { adminRoutes } from './routes/admin.js'
 import { docsRoutes } from './routes/docs.js'
+import { driftRoutes } from './routes/drift.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { modelRoutes } from './routes/models.js'
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   ])
   const apiRoutes = combine([
     modelRoutes(deps.registry, roleMap),
+    driftRoutes(deps.registry, deps.drift, roleMap),
     predictRoutes({ door: deps.rowDoor, metrics, defaultModel: config.models.default }),
     oipRoutes({ registry: deps.registry, door: deps.tensorDoor, metrics, roleMap }),
     adminRoutes({ registry: deps.registry, revocations: deps.revocations, logger, roleMap, maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds }),

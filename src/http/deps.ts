@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js'
+import type { DriftMonitor } from '../drift/drift-monitor.js'
 import type { ModelRegistry } from '../models/registry.js'
 import type { Logger } from '../observability/logger.js'
 import type { Metrics } from '../observability/metrics.js'
@@ -18,6 +19,8 @@ export interface AppDeps {
   rowDoor: RowDoor
   /** The door for Open Inference Protocol tensors, onto the same core. */
   tensorDoor: TensorDoor
+  /** Drift windows of the versions that have a reference profile. */
+  drift: DriftMonitor
   keys: VerificationKeys
   revocations: RevocationStore
   redis?: Redis

@@ -1,3 +1,5 @@
+import { dirname, join } from 'node:path'
+import { readProfile, type ReferenceProfile } from '../drift/profile.js'
 import { ApiError } from '../errors/api-error.js'
 import type { Logger } from '../observability/logger.js'
 import type { Metrics } from '../observability/metrics.js'
@@ -222,17 +224,18 @@ export class ModelRegistry {
       return this.#failed(name, old, `the model file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
     }
     const kept = old.loaded
+    const profile = await this.#readProfile(name, version, path)
     if (!force && kept !== undefined && old.status !== 'inactive' && kept.digest === file.digest && sameInterface(kept.metadata, metadata)) {
       const expected = metadata.sha256?.[version]?.toLowerCase()
       if (expected !== undefined && expected !== file.digest) {
         return this.#failed(name, old, `sha256 mismatch for version ${version}: expected ${expected}, file has ${file.digest}`)
       }
-      return this.#setVersion(name, { version, status: 'ready', loaded: kept, stats: old.stats })
+      return this.#setVersion(name, { version, status: 'ready', loaded: withProfile(kept, profile), stats: old.stats })
     }
     this.#setVersion(name, { version, status: 'loading', loaded: old.status === 'inactive' ? undefined : kept, stats: old.stats })
     let loaded: LoadedVersion
     try {
-      loaded = await openVersion(name, version, file, metadata, this.options.sessionOptions)
+      loaded = withProfile(await openVersion(name, version, file, metadata, this.options.sessionOptions), profile)
     } catch (err) {
       return this.#failed(name, old, (err as Error).message)
     }
@@ -245,6 +248,16 @@ export class ModelRegistry {
     this.options.metrics.modelLoaded.labels(name, version).set(1)
     this.options.logger.info('model version loaded', { model: name, version, digest: loaded.digest, runs_on: loaded.runsOn, row_run_us: loaded.rowRunMicros ?? null })
     return state
+  }
+
+  /** The version's profile.json, read-only and optional: a broken one is logged and drift is not tracked. */
+  async #readProfile(name: string, version: string, modelPath: string): Promise<ReferenceProfile | undefined> {
+    try {
+      return await readProfile(join(dirname(modelPath), 'profile.json'))
+    } catch (err) {
+      this.options.logger.warn('model version profile ignored', { model: name, version, reason: (err as Error).message })
+      return undefined
+    }
   }
 
   #failed(name: string, old: VersionState, reason: string): VersionState {
@@ -331,4 +344,10 @@ function notFound(name: string): never {
 function sameInterface(a: ModelMetadata, b: ModelMetadata): boolean {
   const view = (metadata: ModelMetadata): string => JSON.stringify(Object.entries(metadata).filter(([key]) => !ROUTING_KEYS.has(key)))
   return view(a) === view(b)
+}
+
+/** The version with this reference profile; the same object when the profile did not change, so its caches stay. */
+function withProfile(loaded: LoadedVersion, profile: ReferenceProfile | undefined): LoadedVersion {
+  if (JSON.stringify(loaded.profile) === JSON.stringify(profile)) return loaded
+  return Object.freeze({ ...loaded, profile })
 }

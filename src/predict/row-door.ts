@@ -1,3 +1,4 @@
+import type { DriftMonitor } from '../drift/drift-monitor.js'
 import { ApiError } from '../errors/api-error.js'
 import { assertRowApi, type LoadedVersion } from '../models/loaded-version.js'
 import type { ModelRegistry } from '../models/registry.js'
@@ -26,6 +27,8 @@ export interface RowDoorOptions {
   validators: ValidatorCache
   metrics: Metrics
   roleMap: RoleMap
+  /** Takes every validated request's rows and predictions into its version's drift window. */
+  drift?: DriftMonitor
 }
 
 /**
@@ -46,7 +49,9 @@ export class RowDoor extends AuthorizingDoor<RowDoorOptions> {
     })
     const shadow = route.shadow === undefined ? undefined : this.#shadow(version, route.shadow, body)
     const outputs = await core.infer(version, rowFeeds(version, rows), { door: request.door, bypassCache: request.bypassCache === true, shadow })
-    return rowPrediction(version, outputs)
+    const prediction = rowPrediction(version, outputs)
+    this.options.drift?.observe(version, rows, prediction.predictions)
+    return prediction
   }
 
   /** The shadow copy of a row request: validated for the shadow version, compared by predictions. */

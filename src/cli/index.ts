@@ -5,13 +5,18 @@ import { modelsCommand } from './build-demo.js'
 import { keysCommand } from './keys.js'
 import { serveCommand } from './serve.js'
 import { tokenCommand } from './token.js'
+import { trainCommand } from './train.js'
 
 const USAGE = `usage: portcullis <command>
 
   serve                                   run the gateway
   token --sub NAME --roles user[,admin]   print a signed JWT [--ttl 15m] [--aud A] [--iss I] [--alg ALG]
   keys generate --alg ES256 --out DIR     write a key pair for asymmetric tokens
-  models build-demo [--out DIR]           train the Iris demo models and write them as ONNX`
+  models build-demo [--out DIR]           train the Iris demo models and write them as ONNX
+  models profile --model NAME --input CSV store the reference profile for drift [--version V]
+  train --input CSV --target COL --model NAME
+                                          train a classifier as the next version [--algorithm random-forest|logistic-regression]
+                                          [--test-size 0.2] [--seed N] [--out DIR]`
 
 /** Runs one CLI command and returns its exit code (2 for a bad config or bad usage). */
 export async function main(argv: string[]): Promise<number> {
@@ -24,6 +29,8 @@ export async function main(argv: string[]): Promise<number> {
         return tokenCommand(loadConfig(readEnvironment()), rest)
       case 'keys':
         return keysCommand(rest)
+      case 'train':
+        return await trainCommand(rest, loadConfig(readEnvironment()).models.dir)
       case 'models':
         return await modelsCommand(rest, loadConfig(readEnvironment()).models.dir)
       case undefined:

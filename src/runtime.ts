@@ -17,6 +17,7 @@ import { InferenceCore } from './predict/inference-core.js'
 import { RowDoor } from './predict/row-door.js'
 import { DriftMonitor } from './drift/drift-monitor.js'
 import { registerDriftGauges } from './drift/drift-gauges.js'
+import { PayloadLog } from './drift/payload-log.js'
 import { ShadowMirror } from './predict/shadow.js'
 import { TensorDoor } from './predict/tensor-door.js'
 import { ValidatorCache } from './predict/validators.js'
@@ -62,7 +63,8 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   const access = { registry, core, metrics, roleMap: roleMapFrom(config) }
   const drift = new DriftMonitor(config.drift)
   registerDriftGauges(metrics.registry, registry, drift)
-  const rowDoor = new RowDoor({ ...access, validators: new ValidatorCache(config.limits.maxRows), drift })
+  const payloadLog = new PayloadLog(resolve(config.drift.payloadLogDir))
+  const rowDoor = new RowDoor({ ...access, validators: new ValidatorCache(config.limits.maxRows), drift, payloadLog })
   const tensorDoor = new TensorDoor({ ...access, limits: { maxRows: config.limits.maxRows } })
   const grace = config.auth.clockToleranceSeconds
   const revocations = redis === undefined ? new MemoryRevocationStore(grace) : new RedisRevocationStore(redis, config.rateLimit.redisKeyPrefix, grace)
@@ -109,6 +111,7 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
       await shadows.idle()
       await registry.close()
       await threads?.close()
+      await payloadLog.close()
       if (metricsServer !== undefined) {
         // Prometheus keeps its connection alive between scrapes.
         const metricsClosed = new Promise<void>((done) => metricsServer.close(() => done()))

@@ -1,4 +1,5 @@
 import type { DriftMonitor } from '../drift/drift-monitor.js'
+import type { PayloadLog } from '../drift/payload-log.js'
 import { ApiError } from '../errors/api-error.js'
 import { assertRowApi, type LoadedVersion } from '../models/loaded-version.js'
 import type { ModelRegistry } from '../models/registry.js'
@@ -29,6 +30,8 @@ export interface RowDoorOptions {
   roleMap: RoleMap
   /** Takes every validated request's rows and predictions into its version's drift window. */
   drift?: DriftMonitor
+  /** Writes a sample of requests of models with `payloadLog` in model.yaml. */
+  payloadLog?: PayloadLog
 }
 
 /**
@@ -51,6 +54,7 @@ export class RowDoor extends AuthorizingDoor<RowDoorOptions> {
     const outputs = await core.infer(version, rowFeeds(version, rows), { door: request.door, bypassCache: request.bypassCache === true, shadow })
     const prediction = rowPrediction(version, outputs)
     this.options.drift?.observe(version, rows, prediction.predictions)
+    this.options.payloadLog?.record(version, rows, prediction)
     return prediction
   }
 

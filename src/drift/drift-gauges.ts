@@ -5,7 +5,7 @@ import type { DriftMonitor } from './drift-monitor.js'
 import type { DriftReport } from './drift-window.js'
 
 /** Every served version with a profile, with its current drift report. */
-export function servedDrift(registry: ModelRegistry, monitor: DriftMonitor): { version: LoadedVersion; report: DriftReport }[] {
+export function servedDrift(registry: Pick<ModelRegistry, 'list'>, monitor: DriftMonitor): { version: LoadedVersion; report: DriftReport }[] {
   const found: { version: LoadedVersion; report: DriftReport }[] = []
   for (const model of registry.list()) {
     for (const state of model.versions.values()) {
@@ -21,7 +21,7 @@ export function servedDrift(registry: ModelRegistry, monitor: DriftMonitor): { v
  * Registers the drift gauges. Their values are computed at scrape time, so a row costs only its
  * copy into the window however often Prometheus scrapes.
  */
-export function registerDriftGauges(metrics: Registry, registry: ModelRegistry, monitor: DriftMonitor): void {
+export function registerDriftGauges(metrics: Registry, registry: Pick<ModelRegistry, 'list'>, monitor: DriftMonitor): void {
   const registers = [metrics]
   const featureLabels = ['model', 'version', 'feature'] as const
   const classLabels = ['model', 'version', 'class'] as const

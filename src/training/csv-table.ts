@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { parse } from 'csv-parse/sync'
-import type { LabelledDataset } from '../demo/iris.js'
+import type { LabelledDataset } from './labelled-dataset.js'
 
 /** A CSV file: its header and its rows of cells, all as text. */
 export interface CsvTable {

@@ -1,5 +1,5 @@
-import type { LabelledDataset } from '../demo/iris.js'
-import { seededRandom } from '../demo/seeded-random.js'
+import type { LabelledDataset } from './labelled-dataset.js'
+import { seededRandom } from './seeded-random.js'
 
 /** A training part and a held-out part of one data set. */
 export interface TrainTestSplit {

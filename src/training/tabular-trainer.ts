@@ -1,7 +1,7 @@
-import type { LabelledDataset } from '../demo/iris.js'
-import { trainRandomForest } from '../demo/random-forest.js'
-import { trainSoftmaxRegression } from '../demo/softmax-regression.js'
-import type { TrainedClassifier } from '../demo/trained-classifier.js'
+import type { LabelledDataset } from './labelled-dataset.js'
+import { trainRandomForest } from './random-forest.js'
+import { trainSoftmaxRegression } from './softmax-regression.js'
+import type { TrainedClassifier } from './trained-classifier.js'
 
 /** The algorithms `portcullis train` offers. */
 export const ALGORITHMS = ['random-forest', 'logistic-regression'] as const

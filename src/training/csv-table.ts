@@ -10,6 +10,9 @@ export interface CsvTable {
 
 const FEATURE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/
 
+/** A target may always have this many classes; beyond it, at most one per two rows. */
+const MAX_CLASSES_FLOOR = 20
+
 /** Reads a CSV file with a header line; blank lines are skipped and cells trimmed. */
 export async function readCsvTable(path: string): Promise<CsvTable> {
   const records: string[][] = parse(await readFile(path, 'utf8'), { skip_empty_lines: true, trim: true, bom: true })
@@ -49,6 +52,10 @@ export function labelledDataset(table: CsvTable, target: string, name: string): 
   })
   const classNames = [...new Set(targets)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
   if (classNames.length < 2) throw new Error(`the target "${target}" has ${classNames.length} distinct value; a classifier needs at least 2`)
+  // Many distinct values are a regression target, which no trainer here fits.
+  if (classNames.length > Math.max(MAX_CLASSES_FLOOR, table.rows.length / 2)) {
+    throw new Error(`the target "${target}" has ${classNames.length} distinct values in ${table.rows.length} rows; portcullis train fits classifiers only (regression is not supported)`)
+  }
   const classIndex = new Map(classNames.map((label, i) => [label, i]))
   return { name, featureNames, classNames, features: numericColumns(table, featureNames), labels: targets.map((label) => classIndex.get(label) ?? -1) }
 }

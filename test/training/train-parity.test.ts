@@ -49,3 +49,15 @@ describe('the seeded split', () => {
     assert.throws(() => splitTrainTest(data, 0.001, 1), RangeError)
   })
 })
+
+describe('the CSV table', () => {
+  it('refuses a target with a value per row as a regression target', () => {
+    const rows = Array.from({ length: 60 }, (_, i) => [String(i), String(i * 1.5)])
+    assert.throws(() => labelledDataset({ columns: ['x', 'price'], rows }, 'price', 'prices'), /regression is not supported/)
+  })
+
+  it('refuses a target with one class', () => {
+    assert.throws(() => labelledDataset({ columns: ['x', 'y'], rows: [['1', 'a'], ['2', 'a']] }, 'y', 'one'), /at least 2/)
+  })
+})
+

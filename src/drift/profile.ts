@@ -1,4 +1,5 @@
 import { readFile, rename, writeFile } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import { z } from 'zod'
 
 /** Bins per feature in a reference profile. */
@@ -76,6 +77,11 @@ export function computeProfile(featureNames: readonly string[], rows: readonly (
   const features = featureNames.map((name, column) => profileFeature(name, rows.map((row) => row[column] ?? Number.NaN)))
   const classes = labels.map((label) => ({ label, share: predicted.filter((p) => p === label).length / predicted.length }))
   return { rows: rows.length, features, classes }
+}
+
+/** Where the profile of a version lives: beside `<name>/<n>/model.onnx`; a bare `<name>.onnx` has none. */
+export function profilePathOf(modelPath: string): string | undefined {
+  return basename(modelPath) === 'model.onnx' ? join(dirname(modelPath), 'profile.json') : undefined
 }
 
 /** Writes profile.json (write-then-rename, so a loader never reads half a file). */

@@ -1,5 +1,4 @@
-import { dirname, join } from 'node:path'
-import { readProfile, type ReferenceProfile } from '../drift/profile.js'
+import { profilePathOf, readProfile, type ReferenceProfile } from '../drift/profile.js'
 import { ApiError } from '../errors/api-error.js'
 import type { Logger } from '../observability/logger.js'
 import type { Metrics } from '../observability/metrics.js'
@@ -252,8 +251,10 @@ export class ModelRegistry {
 
   /** The version's profile.json, read-only and optional: a broken one is logged and drift is not tracked. */
   async #readProfile(name: string, version: string, modelPath: string): Promise<ReferenceProfile | undefined> {
+    const path = profilePathOf(modelPath)
+    if (path === undefined) return undefined
     try {
-      return await readProfile(join(dirname(modelPath), 'profile.json'))
+      return await readProfile(path)
     } catch (err) {
       this.options.logger.warn('model version profile ignored', { model: name, version, reason: (err as Error).message })
       return undefined

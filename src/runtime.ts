@@ -20,6 +20,9 @@ import { createMetricsServer } from './observability/metrics-server.js'
 import { PredictionCache } from './predict/cache.js'
 import { InferenceCore } from './predict/inference-core.js'
 import { RowDoor } from './predict/row-door.js'
+import { DriftMonitor } from './drift/drift-monitor.js'
+import { registerDriftGauges } from './drift/drift-gauges.js'
+import { PayloadLog } from './drift/payload-log.js'
 import { ShadowMirror } from './predict/shadow.js'
 import { TensorDoor } from './predict/tensor-door.js'
 import { ValidatorCache } from './predict/validators.js'
@@ -76,7 +79,10 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   const shadows = new ShadowMirror({ maxInFlight: config.models.shadowMaxInFlight, metrics, logger })
   const core = new InferenceCore({ metrics, cache, batching, shadows })
   const access = { registry, core, metrics, roleMap: roleMapFrom(config) }
-  const rowDoor = new RowDoor({ ...access, validators: new ValidatorCache(config.limits.maxRows) })
+  const drift = new DriftMonitor(config.drift)
+  registerDriftGauges(metrics.registry, registry, drift)
+  const payloadLog = new PayloadLog(resolve(config.drift.payloadLogDir))
+  const rowDoor = new RowDoor({ ...access, validators: new ValidatorCache(config.limits.maxRows), drift, payloadLog })
   const tensorDoor = new TensorDoor({ ...access, limits: { maxRows: config.limits.maxRows } })
   const grace = config.auth.clockToleranceSeconds
   const revocations = redis === undefined ? new MemoryRevocationStore(grace) : new RedisRevocationStore(redis, config.rateLimit.redisKeyPrefix, grace, storeHealth)
@@ -88,7 +94,7 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
     control.reload(change.model).catch((err: Error) => logger.warn('publish could not reach other processes', { model: change.model, reason: err.message }))
   })
   const scrape = createScrape(metrics.registry)
-  const app = createApp({ config, logger, metrics, registry, rowDoor, tensorDoor, keys, revocations, redis, storeHealth, control, scrape, audit, supply })
+  const app = createApp({ config, logger, metrics, registry, rowDoor, tensorDoor, drift, keys, revocations, redis, storeHealth, control, scrape, audit, supply })
   app.on('error', (err: Error) => logger.debug('connection error', { error: err.message }))
   const { pollIntervalMs, stableMs } = config.models
   const watcher = config.models.watch
@@ -138,6 +144,7 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
       await control.close()
       await registry.close()
       await threads?.close()
+      await payloadLog.close()
       if (metricsServer !== undefined) {
         // Prometheus keeps its connection alive between scrapes.
         const metricsClosed = new Promise<void>((done) => metricsServer.close(() => done()))

@@ -7,6 +7,7 @@ import { modelsSupplyCommand, SUPPLY_ACTIONS } from './models-supply.js'
 import { scoreCommand } from './score.js'
 import { serveCommand } from './serve.js'
 import { tokenCommand } from './token.js'
+import { trainCommand } from './train.js'
 
 const USAGE = `usage: portcullis <command>
 
@@ -18,7 +19,11 @@ const USAGE = `usage: portcullis <command>
   models pull --url U --token T --model NAME --version N --out FILE
   models sign --key PRIVATE.pem --model-file model.onnx   write model.onnx.sig (Ed25519 or ECDSA P-256)
   score --model NAME --input FILE --output FILE   score a CSV, JSON Lines or Parquet file
-        [--version V] [--rejects FILE] [--format csv|jsonl|parquet] [--url URL --token T] [--batch-rows N]`
+        [--version V] [--rejects FILE] [--format csv|jsonl|parquet] [--url URL --token T] [--batch-rows N]
+  models profile --model NAME --input CSV store the reference profile for drift [--version V]
+  train --input CSV --target COL --model NAME
+                                          train a classifier as the next version [--algorithm random-forest|logistic-regression]
+                                          [--test-size 0.2] [--seed N] [--out DIR]`
 
 /** Runs one CLI command and returns its exit code (2 for a bad config or bad usage). */
 export async function main(argv: string[]): Promise<number> {
@@ -33,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
         return keysCommand(rest)
       case 'score':
         return await scoreCommand(loadConfig(readEnvironment()), rest)
+      case 'train':
+        return await trainCommand(rest, loadConfig(readEnvironment()).models.dir)
       case 'models':
         if (SUPPLY_ACTIONS.has(rest[0] ?? '')) return await modelsSupplyCommand(rest)
         return await modelsCommand(rest, loadConfig(readEnvironment()).models.dir)

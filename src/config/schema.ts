@@ -244,6 +244,16 @@ const budgetsSchema = z.strictObject({
   maxBufferedBodyBytes: z.number().int().positive().default(64 * 1024 * 1024),
 })
 
+const driftSchema = z.strictObject({
+  /** Recent rows kept per served version with a reference profile, for PSI and means. */
+  windowSize: z.number().int().min(10).max(1_000_000).default(1000),
+  /** A feature's PSI below `warn` is ok, up to `alert` is warn, above is alert. */
+  thresholds: z.strictObject({ warn: z.number().positive().default(0.1), alert: z.number().positive().default(0.25) })
+    .refine((t) => t.warn <= t.alert, 'drift.thresholds.warn must not exceed alert').default({ warn: 0.1, alert: 0.25 }),
+  /** Where models with `payloadLog` in model.yaml write their JSON Lines (one file set per model). */
+  payloadLogDir: z.string().min(1).default('./payload-logs'),
+})
+
 /** The whole configuration, as validated at start. */
 export const configSchema = z.strictObject({
   env: z.enum(['development', 'test', 'staging', 'production']).default('development'),
@@ -262,6 +272,7 @@ export const configSchema = z.strictObject({
   allowUnsafe: z.array(z.enum(UNSAFE_SETTING_KEYS)).default([]),
   audit: auditSchema.default(auditSchema.parse({})),
   fleet: fleetSchema.default(fleetSchema.parse({})),
+  drift: driftSchema.default(driftSchema.parse({})),
 })
 
 /** The validated, frozen configuration handed down from the loader. */

@@ -1,11 +1,12 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { columnRanges } from './column-ranges.js'
-import { loadIris, type LabelledDataset } from './iris.js'
+import { columnRanges } from '../training/column-ranges.js'
+import type { LabelledDataset } from '../training/labelled-dataset.js'
+import { loadIris } from './iris.js'
 import { renderModelYaml, type ModelCard } from './model-yaml.js'
-import { DEFAULT_FOREST_OPTIONS, trainRandomForest } from './random-forest.js'
-import { DEFAULT_SOFTMAX_OPTIONS, trainSoftmaxRegression } from './softmax-regression.js'
-import type { TrainedClassifier } from './trained-classifier.js'
+import { DEFAULT_FOREST_OPTIONS, trainRandomForest } from '../training/random-forest.js'
+import { DEFAULT_SOFTMAX_OPTIONS, trainSoftmaxRegression } from '../training/softmax-regression.js'
+import type { TrainedClassifier } from '../training/trained-classifier.js'
 
 /** Names of the demo models, default model first. */
 export const DEMO_MODEL_NAMES = ['iris', 'iris-logreg'] as const

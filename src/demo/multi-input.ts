@@ -1,5 +1,5 @@
-import { TensorDataType } from './onnx-proto.js'
-import { BATCH_DIM, makeNode, tensorInfo, writeModel } from './onnx-writer.js'
+import { TensorDataType } from '../training/onnx-proto.js'
+import { BATCH_DIM, makeNode, tensorInfo, writeModel } from '../training/onnx-writer.js'
 
 /** Builds Triton's "simple" example in FP32: input0, input1 [N, width] → output0 = input0 + input1, output1 = input0 - input1. */
 export function buildMultiInputModel(width = 16): Uint8Array {

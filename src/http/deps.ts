@@ -1,6 +1,7 @@
 import type { AuditLog } from '../audit/audit-log.js'
 import type { Config } from '../config/schema.js'
 import type { Control } from '../control/control.js'
+import type { DriftMonitor } from '../drift/drift-monitor.js'
 import type { ModelRegistry } from '../models/registry.js'
 import type { Logger } from '../observability/logger.js'
 import type { Metrics } from '../observability/metrics.js'
@@ -22,6 +23,8 @@ export interface AppDeps {
   rowDoor: RowDoor
   /** The door for Open Inference Protocol tensors, onto the same core. */
   tensorDoor: TensorDoor
+  /** Drift windows of the versions that have a reference profile. */
+  drift: DriftMonitor
   keys: VerificationKeys
   revocations: RevocationStore
   redis?: Redis

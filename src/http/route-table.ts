@@ -12,6 +12,7 @@ import { artifactRoutes } from './routes/artifact.js'
 import { consoleRoutes } from './routes/console.js'
 import { demoTokenRoutes, demoTokensEnabled } from './routes/demo-token.js'
 import { docsRoutes } from './routes/docs.js'
+import { driftRoutes } from './routes/drift.js'
 import { gitHookRoutes } from './routes/git-hook.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsSummaryRoutes } from './routes/metrics-summary.js'
@@ -48,6 +49,7 @@ export function assembleRoutes(deps: AppDeps, rateStore: RateLimitStore): RouteT
   ])
   const apiRoutes = combine([
     modelRoutes(registry, roleMap),
+    driftRoutes(registry, deps.drift, roleMap),
     predictRoutes({ door: deps.rowDoor, metrics, defaultModel: config.models.default }),
     oipRoutes({ registry, door: deps.tensorDoor, metrics, roleMap }),
     adminRoutes({ control: deps.control, registry, revocations: deps.revocations, audit: deps.audit, logger: deps.logger, roleMap, maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds }),

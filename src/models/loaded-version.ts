@@ -1,3 +1,4 @@
+import type { ReferenceProfile } from '../drift/profile.js'
 import { ApiError } from '../errors/api-error.js'
 import type { ModelMetadata } from './metadata.js'
 import type { ModelSession } from './session-handle.js'
@@ -22,6 +23,8 @@ export interface LoadedVersion {
   /** sha256 of the ONNX file, hex. */
   readonly digest: string
   readonly loadedAt: Date
+  /** The reference profile of drift tracking (profile.json beside model.onnx), when there is one. */
+  readonly profile?: ReferenceProfile
 }
 
 /** Throws 400 when the v1 row API cannot serve the version; the Open Inference Protocol still can. */

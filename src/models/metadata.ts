@@ -45,6 +45,16 @@ export const modelMetadataSchema = z.strictObject({
   training: z.record(z.string(), z.unknown()).optional(),
   /** A few valid input rows (one value per feature), shown by the console as ready-made inputs. */
   examples: z.array(z.array(z.number())).max(32).optional(),
+  /** Sampled JSON Lines of inputs and outputs (config `drift.payloadLogDir`); off when absent. */
+  payloadLog: z.strictObject({
+    /** Share of requests logged, 0 to 1. */
+    sampleRate: z.number().min(0).max(1).default(1),
+    /** Feature or output names (`label`, `probabilities`) left out of every line. */
+    redact: z.array(z.string()).default([]),
+    /** Size at which the file is rotated, and how many rotated files are kept. */
+    maxBytes: z.number().int().min(1024).default(10 * 1024 * 1024),
+    maxFiles: z.number().int().min(1).max(100).default(5),
+  }).optional(),
   /** Overrides of the config's `inference.batching` for this model (Triton's dynamic_batching). */
   batching: batchingOverrideSchema.optional(),
 })

@@ -1,4 +1,5 @@
 import type { ModelControl } from '../control/control-state.js'
+import { profilePathOf, readProfile, type ReferenceProfile } from '../drift/profile.js'
 import { ApiError } from '../errors/api-error.js'
 import type { Logger } from '../observability/logger.js'
 import type { Metrics } from '../observability/metrics.js'
@@ -248,17 +249,18 @@ export class ModelRegistry {
     const refusal = await this.options.admit?.(name, version, path, file.digest)
     if (refusal !== undefined) return this.#failed(name, old, 'untrusted_signature', refusal)
     const kept = old.loaded
+    const profile = await this.#readProfile(name, version, path)
     if (!force && kept !== undefined && old.status !== 'inactive' && kept.digest === file.digest && sameInterface(kept.metadata, metadata)) {
       const expected = metadata.sha256?.[version]?.toLowerCase()
       if (expected !== undefined && expected !== file.digest) {
         return this.#failed(name, old, 'digest_mismatch', `sha256 mismatch for version ${version}: expected ${expected}, file has ${file.digest}`)
       }
-      return this.#setVersion(name, { version, status: 'ready', loaded: kept, stats: old.stats })
+      return this.#setVersion(name, { version, status: 'ready', loaded: withProfile(kept, profile), stats: old.stats })
     }
     this.#setVersion(name, { version, status: 'loading', loaded: old.status === 'inactive' ? undefined : kept, stats: old.stats })
     let loaded: LoadedVersion
     try {
-      loaded = await openVersion(name, version, file, metadata, this.options.sessionOptions)
+      loaded = withProfile(await openVersion(name, version, file, metadata, this.options.sessionOptions), profile)
     } catch (err) {
       return this.#failed(name, old, failureCode(err), (err as Error).message)
     }
@@ -271,6 +273,18 @@ export class ModelRegistry {
     this.options.metrics.modelLoaded.labels(name, version).set(1)
     this.options.logger.info('model version loaded', { model: name, version, digest: loaded.digest, runs_on: loaded.runsOn, row_run_us: loaded.rowRunMicros ?? null })
     return state
+  }
+
+  /** The version's profile.json, read-only and optional: a broken one is logged and drift is not tracked. */
+  async #readProfile(name: string, version: string, modelPath: string): Promise<ReferenceProfile | undefined> {
+    const path = profilePathOf(modelPath)
+    if (path === undefined) return undefined
+    try {
+      return await readProfile(path)
+    } catch (err) {
+      this.options.logger.warn('model version profile ignored', { model: name, version, reason: (err as Error).message })
+      return undefined
+    }
   }
 
   #failed(name: string, old: VersionState, code: LoadFailureCode, reason: string): VersionState {
@@ -359,4 +373,10 @@ function notFound(name: string): never {
 function sameInterface(a: ModelMetadata, b: ModelMetadata): boolean {
   const view = (metadata: ModelMetadata): string => JSON.stringify(Object.entries(metadata).filter(([key]) => !ROUTING_KEYS.has(key)))
   return view(a) === view(b)
+}
+
+/** The version with this reference profile; the same object when the profile did not change, so its caches stay. */
+function withProfile(loaded: LoadedVersion, profile: ReferenceProfile | undefined): LoadedVersion {
+  if (JSON.stringify(loaded.profile) === JSON.stringify(profile)) return loaded
+  return Object.freeze({ ...loaded, profile })
 }

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises'
 import type { Logger } from '../observability/logger.js'
 import { scanRepository, type ModelSource } from './repository.js'
+import { profilePathOf } from '../drift/profile.js'
 
 /** Options of RepositoryWatcher. */
 export interface WatcherOptions {
@@ -126,7 +127,12 @@ export class RepositoryWatcher {
 
 /** What identifies a model's files on disk without reading them. */
 async function fingerprintOf(source: ModelSource): Promise<string> {
-  const files = [...(source.metadataPath === undefined ? [] : [['yaml', source.metadataPath]]), ...source.versions]
+  // A version's profile.json counts too, so storing a profile reaches a running gateway.
+  const profiles = [...source.versions].flatMap(([version, path]) => {
+    const profile = profilePathOf(path)
+    return profile === undefined ? [] : [[`${version}.profile`, profile]]
+  })
+  const files = [...(source.metadataPath === undefined ? [] : [['yaml', source.metadataPath]]), ...source.versions, ...profiles]
   const parts = await Promise.all(files.map(async ([label, path]) => `${label}=${await fileFingerprint(path ?? '')}`))
   return parts.join(';')
 }

@@ -1,3 +1,5 @@
+import type { DriftMonitor } from '../drift/drift-monitor.js'
+import type { PayloadLog } from '../drift/payload-log.js'
 import { ApiError } from '../errors/api-error.js'
 import { assertRowApi, type LoadedVersion } from '../models/loaded-version.js'
 import type { ModelRegistry } from '../models/registry.js'
@@ -28,6 +30,10 @@ export interface RowDoorOptions {
   validators: ValidatorCache
   metrics: Metrics
   roleMap: RoleMap
+  /** Takes every validated request's rows and predictions into its version's drift window. */
+  drift?: DriftMonitor
+  /** Writes a sample of requests of models with `payloadLog` in model.yaml. */
+  payloadLog?: PayloadLog
 }
 
 /**
@@ -48,7 +54,10 @@ export class RowDoor extends AuthorizingDoor<RowDoorOptions> {
     })
     const shadow = route.shadow === undefined ? undefined : this.#shadow(version, route.shadow, body)
     const outputs = await core.infer(version, rowFeeds(version, rows), { door: request.door, bypassCache: request.bypassCache === true, shadow, onCache: request.onCache })
-    return rowPrediction(version, outputs)
+    const prediction = rowPrediction(version, outputs)
+    this.options.drift?.observe(version, rows, prediction.predictions)
+    this.options.payloadLog?.record(version, rows, prediction)
+    return prediction
   }
 
   /** The shadow copy of a row request: validated for the shadow version, compared by predictions. */

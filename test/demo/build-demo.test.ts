@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test'
 import { parse } from 'yaml'
 import { DEMO_MODEL_NAMES, buildDemoModels, trainDemoModels, type DemoBuildReport, type DemoModelName } from '../../src/demo/build-demo.js'
 import { loadIris } from '../../src/demo/iris.js'
-import type { TrainedClassifier } from '../../src/demo/trained-classifier.js'
+import type { TrainedClassifier } from '../../src/training/trained-classifier.js'
 import { loadSession, maxAbsDifference, runClassifier } from './run-onnx.js'
 
 const iris = loadIris()

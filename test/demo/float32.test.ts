@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { float32SplitThreshold, nextFloat32Up, shortestFloat32Decimal } from '../../src/demo/float32.js'
-import { seededRandom } from '../../src/demo/seeded-random.js'
+import { float32SplitThreshold, nextFloat32Up, shortestFloat32Decimal } from '../../src/training/float32.js'
+import { seededRandom } from '../../src/training/seeded-random.js'
 
 describe('float32SplitThreshold', () => {
   it('sends 1.7 left of the 1.6/1.8 midpoint, as the double comparison does', () => {

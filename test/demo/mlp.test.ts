@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { DEFAULT_MLP_OPTIONS, buildMlpModel } from '../../src/demo/mlp.js'
-import { decodeModelProto } from '../../src/demo/onnx-proto.js'
-import { seededRandom } from '../../src/demo/seeded-random.js'
+import { decodeModelProto } from '../../src/training/onnx-proto.js'
+import { seededRandom } from '../../src/training/seeded-random.js'
 import { floatBatch, loadSession, toRows } from './run-onnx.js'
 
 function randomRows(count: number, width: number, seed: number): number[][] {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { TensorDataType, decodeModelProto } from '../../src/demo/onnx-proto.js'
+import { TensorDataType, decodeModelProto } from '../../src/training/onnx-proto.js'
 import {
   BATCH_DIM,
   IR_VERSION,
@@ -15,7 +15,7 @@ import {
   stringsAttr,
   tensorInfo,
   writeModel,
-} from '../../src/demo/onnx-writer.js'
+} from '../../src/training/onnx-writer.js'
 import { floatBatch, loadSession, toRows } from './run-onnx.js'
 
 // y = softmax(x · W + b) with W = [[1, 0], [0, 2]] and b = [0.5, -0.5]

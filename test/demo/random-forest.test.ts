@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { RandomForestClassifier } from 'ml-random-forest'
-import { classifyWithTree, readForestTrees } from '../../src/demo/decision-tree.js'
+import { classifyWithTree, readForestTrees } from '../../src/training/decision-tree.js'
 import { loadIris } from '../../src/demo/iris.js'
-import { decodeModelProto } from '../../src/demo/onnx-proto.js'
-import { DEFAULT_FOREST_OPTIONS, trainRandomForest } from '../../src/demo/random-forest.js'
+import { decodeModelProto } from '../../src/training/onnx-proto.js'
+import { DEFAULT_FOREST_OPTIONS, trainRandomForest } from '../../src/training/random-forest.js'
 
 describe('readForestTrees', () => {
   it('reproduces every tree vote of ml-random-forest on the training rows', () => {

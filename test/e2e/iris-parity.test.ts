@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { trainDemoModels } from '../../src/demo/build-demo.js'
 import { IRIS_CLASS_NAMES, loadIris } from '../../src/demo/iris.js'
-import type { TrainedClassifier } from '../../src/demo/trained-classifier.js'
+import type { TrainedClassifier } from '../../src/training/trained-classifier.js'
 import { postJson, startServer, type TestServer } from '../helpers/server.js'
 
 interface PredictBody {

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { stringify } from 'yaml'
-import { linearSoftmaxToOnnx } from '../../src/demo/linear-softmax-onnx.js'
+import { linearSoftmaxToOnnx } from '../../src/training/linear-softmax-onnx.js'
 import { buildMultiInputModel } from '../../src/demo/multi-input.js'
-import type { ValueInfoProto } from '../../src/demo/onnx-proto.js'
-import { BATCH_DIM, makeNode, writeModel } from '../../src/demo/onnx-writer.js'
+import type { ValueInfoProto } from '../../src/training/onnx-proto.js'
+import { BATCH_DIM, makeNode, writeModel } from '../../src/training/onnx-writer.js'
 
 /** The committed fixtures. */
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures')

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict'
-import { copyFileSync, readFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { createMetrics } from '../../src/observability/metrics.js'
+import { profileModel } from '../../src/training/profile-model.js'
 import { tempRepository } from '../helpers/demo-models.js'
 import { getJson, postJson, startServer, type TestServer } from '../helpers/server.js'
+import { writeIrisCsv } from '../training/datasets.js'
 import { scrape, type Scrape } from './scrape.js'
 
 const DASHBOARD = join(import.meta.dirname, '../../deploy/grafana/portcullis.json')
@@ -45,6 +48,10 @@ describe('deploy/grafana/portcullis.json', () => {
     const repository = await tempRepository()
     cleanup = repository.cleanup
     copyFileSync(join(import.meta.dirname, '../fixtures/corrupt.onnx'), join(repository.dir, 'broken.onnx'))
+    // A reference profile for iris, so the drift panels have series to check.
+    const csvDir = mkdtempSync(join(tmpdir(), 'portcullis-grafana-csv-'))
+    await profileModel({ modelsDir: repository.dir, model: 'iris', input: writeIrisCsv(csvDir) })
+    rmSync(csvDir, { recursive: true, force: true })
     server = await startServer({ modelsDir: repository.dir, config: { rateLimit: { default: '2/minute' } } })
     // Enough traffic for every labelled series a panel reads to exist: a prediction, a 401, a 429.
     const user = server.token(['user'], 'grafana-user')

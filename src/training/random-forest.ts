@@ -1,6 +1,6 @@
 import { RandomForestClassifier } from 'ml-random-forest'
 import { readForestTrees } from './decision-tree.js'
-import type { LabelledDataset } from './iris.js'
+import type { LabelledDataset } from './labelled-dataset.js'
 import { accuracyOf, type TrainedClassifier } from './trained-classifier.js'
 import { treeEnsembleToOnnx } from './tree-ensemble-onnx.js'
 

@@ -1,5 +1,5 @@
 import { Matrix } from 'ml-matrix'
-import type { LabelledDataset } from './iris.js'
+import type { LabelledDataset } from './labelled-dataset.js'
 import { linearSoftmaxToOnnx } from './linear-softmax-onnx.js'
 import { accuracyOf, argmax, type TrainedClassifier } from './trained-classifier.js'
 

@@ -5,6 +5,8 @@ import {
   BATCH_DIM,
   ONNX_ML_DOMAIN,
   floatsAttr,
+  int64Tensor,
+  intAttr,
   intsAttr,
   makeNode,
   stringAttr,
@@ -89,12 +91,16 @@ export function treeEnsembleToOnnx(trees: readonly TreeNode[], options: TreeEnse
   const flat = flatten(trees, options.classCount)
   const badFeature = flat.featureIds.find((feature) => feature >= options.featureCount)
   if (badFeature !== undefined) throw new RangeError(`a tree splits on feature ${badFeature} of ${options.featureCount}`)
-  const classLabels = Array.from({ length: options.classCount }, (_, i) => i)
+  // onnxruntime scores a two-class ensemble by its own binary rules (one class's score stands for
+  // both), which disagree with the vote shares; a third class that never gets a vote keeps it on
+  // the general path, and Slice and ArgMax drop it again.
+  const binary = options.classCount === 2
+  const classLabels = Array.from({ length: binary ? 3 : options.classCount }, (_, i) => i)
   const node = makeNode({
     opType: 'TreeEnsembleClassifier',
     domain: ONNX_ML_DOMAIN,
     inputs: [inputName],
-    outputs: [labelName, probabilitiesName],
+    outputs: binary ? [`${labelName}_three_way`, `${probabilitiesName}_three_way`] : [labelName, probabilitiesName],
     name: 'forest',
     attributes: [
       intsAttr('classlabels_int64s', classLabels),
@@ -117,11 +123,20 @@ export function treeEnsembleToOnnx(trees: readonly TreeNode[], options: TreeEnse
   return writeModel({
     graphName: options.graphName,
     docString: options.docString ?? '',
-    nodes: [node],
+    nodes: binary ? [node, ...twoClassNodes(probabilitiesName, labelName)] : [node],
+    initializers: binary ? [int64Tensor('two_classes_start', [1], [0]), int64Tensor('two_classes_end', [1], [2]), int64Tensor('class_axis', [1], [1])] : [],
     inputs: [tensorInfo(inputName, TensorDataType.FLOAT, [BATCH_DIM, options.featureCount])],
     outputs: [
       tensorInfo(labelName, TensorDataType.INT64, [BATCH_DIM]),
       tensorInfo(probabilitiesName, TensorDataType.FLOAT, [BATCH_DIM, options.classCount]),
     ],
   })
+}
+
+// The first two columns of the three-way shares, and the label as the first largest of them.
+function twoClassNodes(probabilitiesName: string, labelName: string): ReturnType<typeof makeNode>[] {
+  return [
+    makeNode({ opType: 'Slice', inputs: [`${probabilitiesName}_three_way`, 'two_classes_start', 'two_classes_end', 'class_axis'], outputs: [probabilitiesName], name: 'two_classes' }),
+    makeNode({ opType: 'ArgMax', inputs: [probabilitiesName], outputs: [labelName], name: 'label', attributes: [intAttr('axis', 1), intAttr('keepdims', 0)] }),
+  ]
 }

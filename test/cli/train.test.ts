@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import { parse } from 'yaml'
+import { readProfile } from '../../src/drift/profile.js'
+import { writeIrisCsv } from '../training/datasets.js'
+import { portcullis } from './run-cli.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'portcullis-cli-train-'))
+const models = join(dir, 'models')
+after(() => rmSync(dir, { recursive: true, force: true }))
+
+/** The exit code and stderr of a command expected to fail. */
+async function failure(args: string[]): Promise<{ code: number; stderr: string }> {
+  try {
+    await portcullis(args)
+  } catch (err) {
+    const { code, stderr } = err as { code: number; stderr: string }
+    return { code, stderr }
+  }
+  throw new Error(`portcullis ${args.join(' ')} succeeded`)
+}
+
+describe('portcullis train and models profile', () => {
+  const csv = writeIrisCsv(dir)
+
+  it('writes versions 1 and 2 with model.yaml metrics and a profile each', async () => {
+    const first = await portcullis(['train', '--input', csv, '--target', 'species', '--model', 'flowers', '--out', models, '--seed', '7'])
+    assert.match(first.stdout, /flowers version 1: .*held out 0\.\d{4} \(30 rows\)/s)
+    await portcullis(['train', '--input', csv, '--target', 'species', '--model', 'flowers', '--out', models, '--algorithm', 'logistic-regression', '--test-size', '0.3'])
+    const card = parse(readFileSync(join(models, 'flowers', 'model.yaml'), 'utf8')) as { labels: string[]; training: { version: number; algorithm: string; split: { testRows: number }; metrics: { test: { confusion: number[][] } } } }
+    assert.deepEqual(card.labels, ['setosa', 'versicolor', 'virginica'])
+    assert.equal(card.training.version, 2)
+    assert.equal(card.training.algorithm, 'logistic-regression')
+    assert.equal(card.training.split.testRows, 45)
+    assert.equal(card.training.metrics.test.confusion.flat().reduce((sum, n) => sum + n, 0), 45)
+    for (const version of ['1', '2']) assert.ok(existsSync(join(models, 'flowers', version, 'profile.json')), `version ${version} has a profile`)
+  })
+
+  it('stores a profile of a named version from another CSV', async () => {
+    const half = join(dir, 'setosa.csv')
+    writeFileSync(half, readFileSync(csv, 'utf8').split('\n').filter((line, i) => i === 0 || line.endsWith('setosa')).join('\n'))
+    const { stdout } = await portcullis(['models', 'profile', '--model', 'flowers', '--version', '1', '--input', half], { MODELS_DIR: models })
+    assert.match(stdout, /50 rows, 4 features, 3 classes/)
+    const profile = await readProfile(join(models, 'flowers', '1', 'profile.json'))
+    assert.equal(profile?.rows, 50)
+    assert.deepEqual(profile?.classes.map((entry) => entry.share), [1, 0, 0])
+  })
+
+  it('refuses bad input with one line and no stack', async () => {
+    const noTarget = await failure(['train', '--input', csv, '--target', 'colour', '--model', 'flowers', '--out', models])
+    assert.equal(noTarget.code, 1)
+    assert.match(noTarget.stderr, /^portcullis: the CSV has no target column "colour"/)
+    assert.doesNotMatch(noTarget.stderr, /\n\s+at /)
+    const text = join(dir, 'text.csv')
+    writeFileSync(text, 'a,b,label\n1,x,yes\n2,3,no\n')
+    assert.match((await failure(['train', '--input', text, '--target', 'label', '--model', 'words', '--out', models])).stderr, /line 2, column "b": "x" is not a number/)
+    assert.equal((await failure(['train', '--input', csv, '--model', 'flowers'])).code, 2)
+    assert.equal((await failure(['train', '--input', csv, '--target', 'species', '--model', '../escape', '--out', models])).code, 1)
+    assert.equal((await failure(['models', 'profile', '--model', 'flowers'])).code, 2)
+  })
+})

@@ -18,6 +18,7 @@ import { ShadowMirror } from './predict/shadow.js'
 import { TensorPredictor } from './predict/tensor-predictor.js'
 import { loadVerificationKeys, type VerificationKeys } from './security/keys.js'
 import { MemoryRevocationStore, RedisRevocationStore } from './security/revocation.js'
+import { StreamSet } from './streams/stream-set.js'
 
 /** A running gateway. */
 export interface Runtime {
@@ -29,6 +30,8 @@ export interface Runtime {
   keys: VerificationKeys
   registry: ModelRegistry
   logger: Logger
+  /** The configured `streams:`, when there are any (started once the models were tried). */
+  streams?: StreamSet
   /** Resolves once every model has been tried. */
   modelsLoaded: Promise<void>
   close(): Promise<void>
@@ -41,6 +44,8 @@ export interface RuntimeOptions {
    * holds the port, and a worker that listened early would answer 503 beside ready siblings.
    */
   listenAfterLoad?: boolean
+  /** Run the configured streams in this process (default true; cluster workers leave them to one process). */
+  streams?: boolean
 }
 
 /** Builds every part from the config, listens, then loads models (readiness stays 503 until done). */
@@ -57,7 +62,8 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   const shadows = new ShadowMirror({ maxInFlight: config.models.shadowMaxInFlight, metrics, logger })
   const grace = config.auth.clockToleranceSeconds
   const revocations = redis === undefined ? new MemoryRevocationStore(grace) : new RedisRevocationStore(redis, config.rateLimit.redisKeyPrefix, grace)
-  const app = createApp({ config, logger, metrics, registry, predictor, tensorPredictor, shadows, keys, revocations, redis })
+  const streams = config.streams.length === 0 || options.streams === false ? undefined : new StreamSet({ config, registry, predictor, shadows, metrics, keys, revocations, logger })
+  const app = createApp({ config, logger, metrics, registry, predictor, tensorPredictor, shadows, keys, revocations, redis, streams })
   app.on('error', (err: Error) => logger.debug('connection error', { error: err.message }))
   const { pollIntervalMs, stableMs } = config.models
   const watcher = config.models.watch
@@ -70,6 +76,8 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   })().catch((err: Error) => {
     logger.error('model repository could not be read', { dir: config.models.dir, reason: err.message })
   }).finally(() => watcher?.start())
+  // A message taken before the models were tried would find no model: streams start after.
+  const streamsStarted = streams === undefined ? undefined : modelsLoaded.then(() => streams.start())
   if (options.listenAfterLoad === true) await modelsLoaded
   const server = createServer(app, config)
   const port = await listen(server, config.server.host, config.server.port).catch(async (err: unknown) => {
@@ -86,8 +94,10 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   })
   if (metricsPort !== undefined) logger.info('metrics listening', { host: metricsHost, port: metricsPort })
   return {
-    server, port, app, metricsPort, keys, registry, logger, modelsLoaded,
+    server, port, app, metricsPort, keys, registry, logger, modelsLoaded, streams,
     async close() {
+      // Streams stop taking and settle what they hold while HTTP drains.
+      const streamsStopped = streamsStarted?.then(() => streams?.stop(config.server.shutdownTimeoutMs))
       // In-flight requests finish; keep-alive sockets are closed as soon as they fall idle (not
       // only those idle now), and whatever still hangs after shutdownTimeoutMs is cut.
       const closed = new Promise<void>((done) => server.close(() => done()))
@@ -96,6 +106,7 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
       await closed
       clearInterval(sweep)
       clearTimeout(force)
+      await streamsStopped
       await watcher?.stop()
       await shadows.idle()
       await registry.close()

@@ -4,11 +4,13 @@ import { loadConfig } from '../config/load.js'
 import { modelsCommand } from './build-demo.js'
 import { keysCommand } from './keys.js'
 import { serveCommand } from './serve.js'
+import { streamCommand } from './stream.js'
 import { tokenCommand } from './token.js'
 
 const USAGE = `usage: portcullis <command>
 
   serve                                   run the gateway
+  stream                                  run the configured streams without HTTP
   token --sub NAME --roles user[,admin]   print a signed JWT [--ttl 15m] [--aud A] [--iss I] [--alg ALG]
   keys generate --alg ES256 --out DIR     write a key pair for asymmetric tokens
   models build-demo [--out DIR]           train the Iris demo models and write them as ONNX`
@@ -20,6 +22,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'serve':
         return await serveCommand(loadConfig(readEnvironment()), rest)
+      case 'stream':
+        return await streamCommand(loadConfig(readEnvironment()), rest)
       case 'token':
         return tokenCommand(loadConfig(readEnvironment()), rest)
       case 'keys':

@@ -41,8 +41,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   const rates = config.rateLimit
   const store = createRateLimitStore(deps.redis, rates.redisKeyPrefix, rates.maxTrackedIdentities)
   const publicRoutes = combine([
-    healthRoutes(deps.registry),
-    oipHealthRoutes(deps.registry),
+    healthRoutes(deps.registry, deps.streams),
+    oipHealthRoutes(deps.registry, deps.streams),
     docsRoutes({ document: () => buildOpenApiDocument({ maxRows: limits.maxRows }) }),
   ])
   const apiRoutes = combine([

@@ -7,6 +7,7 @@ import type { ShadowMirror } from '../predict/shadow.js'
 import type { TensorPredictor } from '../predict/tensor-predictor.js'
 import type { VerificationKeys } from '../security/keys.js'
 import type { RevocationStore } from '../security/revocation.js'
+import type { StreamStatusSource } from '../streams/status.js'
 import type { Redis } from 'ioredis'
 
 /** Everything createApp needs, built once at start. */
@@ -23,4 +24,6 @@ export interface AppDeps {
   keys: VerificationKeys
   revocations: RevocationStore
   redis?: Redis
+  /** The configured streams, reported by the health routes. */
+  streams?: StreamStatusSource
 }

@@ -11,6 +11,7 @@ import { sameAnswer, type ShadowMirror } from '../../predict/shadow.js'
 import { checkInferRequest } from '../../predict/tensor-input.js'
 import type { OutputTensor, TensorPredictor } from '../../predict/tensor-predictor.js'
 import type { RoleMap } from '../../security/rbac.js'
+import { describeDown, streamsHoldingReadiness, type StreamStatusSource } from '../../streams/status.js'
 import { assertModelAllows, assertPermission } from '../middleware/authorize.js'
 import { setJsonBody } from '../json-body.js'
 import type { AppContext, AppMiddleware, AppState } from '../state.js'
@@ -43,15 +44,17 @@ export function oipProtocol(): AppMiddleware {
   }
 }
 
-/** GET /v2/health/live and /v2/health/ready: public, like /healthz and /readyz. */
-export function oipHealthRoutes(registry: ModelRegistry): Router<AppState> {
+/** GET /v2/health/live and /v2/health/ready: public, like /healthz and /readyz (streams included). */
+export function oipHealthRoutes(registry: ModelRegistry, streams?: StreamStatusSource): Router<AppState> {
   const router = new Router<AppState>({ prefix: '/v2/health' })
   router.get('/live', function serverLive(ctx) {
     ctx.body = { live: true }
   })
   router.get('/ready', function serverReady(ctx) {
     if (!registry.isReady()) throw new ApiError('unavailable', 'not ready: models are loading or none is ready', { headers: { 'Retry-After': '1' } })
-    ctx.body = { ready: true }
+    const holding = streamsHoldingReadiness(streams)
+    if (holding.length > 0) throw new ApiError('unavailable', `not ready: ${describeDown(holding)}`, { headers: { 'Retry-After': '1' } })
+    ctx.body = { ready: true, ...(streams === undefined ? {} : { streams: streams.statuses() }) }
   })
   return router
 }

@@ -44,6 +44,8 @@ export class StreamRunner {
   readonly #identity: Principal
   #status: StreamStatus
   #started: Promise<void> | undefined
+  /** Setup finished: from now on a connection that is up means messages are being taken. */
+  #taking = false
 
   constructor(
     private readonly stream: StreamConfig,
@@ -81,6 +83,8 @@ export class StreamRunner {
     for (let attempt = 1; !this.#stopping.signal.aborted; attempt += 1) {
       try {
         await this.#broker.start((message) => this.#handle(message))
+        this.#taking = true
+        this.#changeState('up')
         return
       } catch (err) {
         const reason = `setup failed: ${err instanceof Error ? err.message : String(err)}`
@@ -155,6 +159,8 @@ export class StreamRunner {
   /** One log line per change of state. */
   #changeState(state: BrokerState, reason?: string): void {
     const before = this.#status
+    // Connected is not yet up: the input (stream, consumer, subscription) may still be in setup.
+    if (state === 'up' && !this.#taking) return
     if (before.state === state && before.reason === reason) return
     const { name, broker, holdsReadiness } = before
     this.#status = { name, broker, holdsReadiness, state, since: new Date().toISOString(), ...(reason === undefined ? {} : { reason }) }

@@ -74,8 +74,10 @@ export class MqttProbe extends Collector {
     super()
   }
 
-  static async open(url: string, output: string, deadLetter: string): Promise<MqttProbe> {
-    const client = await connectAsync(url, { clientId: uniqueName('probe'), clean: true, reconnectPeriod: 200 })
+  /** `sessionId`: a persistent session, so answers published while the probe is away are kept for it. */
+  static async open(url: string, output: string, deadLetter: string, sessionId?: string): Promise<MqttProbe> {
+    const session = sessionId === undefined ? { clientId: uniqueName('probe'), clean: true } : { clientId: sessionId, clean: false, protocolVersion: 5 as const, properties: { sessionExpiryInterval: 3600 } }
+    const client = await connectAsync(url, { ...session, reconnectPeriod: 200 })
     const probe = new MqttProbe(client)
     client.on('message', (topic, payload) => probe.add(topic === output ? 'output' : 'dead', payload))
     await client.subscribeAsync([output, deadLetter], { qos: 1 })
@@ -123,6 +125,20 @@ export class NatsProbe extends Collector {
     await this.js.publish(subject, typeof message === 'string' ? message : JSON.stringify(message))
   }
 
+  /** Reads every message stored in a JetStream stream (the answers), as a collector would have seen them. */
+  async readStored(stream: string, output: string): Promise<void> {
+    const consumer = await this.js.consumers.get(stream)
+    const jsm = await jetstreamManager(this.nc)
+    const total = (await jsm.streams.info(stream)).state.messages
+    for (let read = 0; read < total;) {
+      const batch = await consumer.fetch({ max_messages: Math.min(1000, total - read), expires: 5000 })
+      for await (const message of batch) {
+        this.add(message.subject === output ? 'output' : 'dead', message.data)
+        read += 1
+      }
+    }
+  }
+
   /** Deletes the JetStream streams a test's gateway created. */
   async deleteStreams(names: string[]): Promise<void> {
     const jsm = await jetstreamManager(this.nc)
@@ -133,6 +149,17 @@ export class NatsProbe extends Collector {
     for (const subscription of this.#subscriptions) subscription.unsubscribe()
     await this.nc.close()
   }
+}
+
+/** A free TCP port on 127.0.0.1, for a private broker. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net')
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
 }
 
 /** The JetStream stream names the gateway derives from a stream's name. */

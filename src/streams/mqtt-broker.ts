@@ -63,16 +63,17 @@ export class MqttBroker implements BrokerClient {
 
   async close(): Promise<void> {
     this.#taking = false
-    // Forced: a message handed to handleMessage but not called back must not be acknowledged.
-    await Promise.all([this.#input?.endAsync(true), this.#output?.endAsync(false)])
+    // Forced: a message handed to handleMessage but not called back must not be acknowledged, and
+    // answers were settled before close (a graceful end would wait for a broker that may be away).
+    await Promise.all([this.#input?.endAsync(true), this.#output?.endAsync(true)])
   }
 
   #connect(role: 'input' | 'output', session: Pick<IClientOptions, 'clientId' | 'clean' | 'properties'>, handler?: MessageHandler): MqttClient {
     const { username, password } = brokerCredentials(this.stream)
     const tls = brokerTls(this.stream)
     const client = connect(this.stream.broker.url, {
-      ...session,
       protocolVersion: 5,
+      ...session,
       username,
       password,
       ...(tls === undefined ? {} : { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.rejectUnauthorized }),

@@ -6,12 +6,14 @@ import { keysCommand } from './keys.js'
 import { modelsSupplyCommand, SUPPLY_ACTIONS } from './models-supply.js'
 import { scoreCommand } from './score.js'
 import { serveCommand } from './serve.js'
+import { streamCommand } from './stream.js'
 import { tokenCommand } from './token.js'
 import { trainCommand } from './train.js'
 
 const USAGE = `usage: portcullis <command>
 
   serve                                   run the gateway
+  stream                                  run the configured streams without HTTP
   token --sub NAME --roles user[,admin]   print a signed JWT [--ttl 15m] [--aud A] [--iss I] [--alg ALG]
   keys generate --alg ES256 --out DIR     write a key pair for asymmetric tokens
   models build-demo [--out DIR]           train the Iris demo models and write them as ONNX
@@ -32,6 +34,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'serve':
         return await serveCommand(loadConfig(readEnvironment()), rest)
+      case 'stream':
+        return await streamCommand(loadConfig(readEnvironment()), rest)
       case 'token':
         return tokenCommand(loadConfig(readEnvironment()), rest)
       case 'keys':

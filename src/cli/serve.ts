@@ -14,6 +14,7 @@ import { hostClusterMetrics } from '../observability/cluster-metrics.js'
 import { createLogger } from '../observability/logger.js'
 import { startRuntime, type Runtime } from '../runtime.js'
 import { isHmacAlgorithm } from '../security/keys.js'
+import { startStreamWorker } from '../streams/worker.js'
 import { mintToken } from './token.js'
 
 /**
@@ -37,9 +38,13 @@ export async function serveCommand(config: Readonly<Config>, argv: string[]): Pr
     // The primary holds the control state when there is no Redis, and sums every worker's metrics for a scrape.
     hostClusterControl(logger)
     hostClusterMetrics(logger)
-    return runPrimary({ workers, logger, shutdownTimeoutMs: config.server.shutdownTimeoutMs, env: sharedSecret(config) })
+    // Streams run once, here, not in every worker: an MQTT session belongs to one client id.
+    const streamWorker = config.streams.length === 0 ? undefined : await startStreamWorker(config, logger)
+    const code = await runPrimary({ workers, logger, shutdownTimeoutMs: config.server.shutdownTimeoutMs, env: sharedSecret(config) })
+    await streamWorker?.close()
+    return code
   }
-  const runtime = await startRuntime(config, undefined, { listenAfterLoad: cluster.isWorker })
+  const runtime = await startRuntime(config, undefined, { listenAfterLoad: cluster.isWorker, streams: !cluster.isWorker })
   const firstProcess = cluster.worker === undefined || cluster.worker.id === 1
   if (firstProcess && config.env === 'development' && config.auth.printDemoTokens) printDemoTokens(config, runtime)
   await waitForSignal()

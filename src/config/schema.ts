@@ -254,6 +254,70 @@ const driftSchema = z.strictObject({
   payloadLogDir: z.string().min(1).default('./payload-logs'),
 })
 
+// ---- streams: the MQTT and NATS JetStream doors (src/streams/) ----
+
+const streamNamePattern = /^[A-Za-z0-9_-]{1,64}$/
+
+const streamBrokerSchema = z.strictObject({
+  kind: z.enum(['mqtt', 'nats']),
+  /** `mqtt://host:1883`, `mqtts://…`, or `nats://host:4222`. */
+  url: z.string().min(1),
+  /** Strings may use ${VAR}; `passwordFile` reads the password from a file (a mounted secret). */
+  credentials: z.strictObject({
+    username: z.string().min(1).optional(),
+    password: z.string().optional(),
+    passwordFile: z.string().min(1).optional(),
+  }).optional(),
+  tls: z.strictObject({
+    caFile: z.string().min(1).optional(),
+    certFile: z.string().min(1).optional(),
+    keyFile: z.string().min(1).optional(),
+    rejectUnauthorized: z.boolean().default(true),
+  }).optional(),
+  /** MQTT: the client id of the input session (persistent, so it must stay the same); `portcullis-<name>` when unset. */
+  clientId: z.string().min(1).max(128).optional(),
+  /** MQTT: subscribe as `$share/<group>/<input>`, so replicas split the messages. */
+  shareGroup: z.string().regex(streamNamePattern).optional(),
+  /** NATS: the JetStream stream holding the input (created when missing) and the durable consumer's name. */
+  stream: z.string().regex(streamNamePattern).optional(),
+  outputStream: z.string().regex(streamNamePattern).optional(),
+  durable: z.string().regex(streamNamePattern).optional(),
+})
+
+const streamSchema = z.strictObject({
+  name: z.string().regex(streamNamePattern, 'letters, digits, "-" and "_", at most 64'),
+  broker: streamBrokerSchema,
+  /** MQTT topic or NATS subject of the messages in. */
+  input: z.string().min(1),
+  output: z.string().min(1),
+  deadLetter: z.string().min(1),
+  model: z.string().min(1),
+  /** A version number or alias; the model's routing when unset. */
+  version: z.string().min(1).optional(),
+  /** Messages may name `model` / `version` (still checked against the identity's roles). */
+  allowModelChoice: z.boolean().default(false),
+  /** Whom the stream acts as when a message carries no token. */
+  identity: z.strictObject({ sub: z.string().min(1), roles: z.array(z.string().min(1)).default([]) }),
+  /** Every message must carry a `token`, verified like an HTTP bearer token. */
+  requireToken: z.boolean().default(false),
+  /** Messages being scored or published at once; more wait in the broker. */
+  maxInFlight: z.number().int().positive().max(65_536).default(256),
+  /** Larger messages go to the dead letter, truncated to this size. */
+  maxMessageBytes: z.number().int().positive().default(1_048_576),
+  /** A down broker makes /readyz answer 503; by default it is only reported (HTTP keeps serving). */
+  holdsReadiness: z.boolean().default(false),
+})
+
+const streamsSchema = z.array(streamSchema).default([]).refine(
+  (streams) => new Set(streams.map((stream) => stream.name)).size === streams.length,
+  'stream names must be unique',
+)
+
+/** One entry of the `streams:` list. */
+export type StreamConfig = z.infer<typeof streamSchema>
+
+// ---- end of streams ----
+
 /** The whole configuration, as validated at start. */
 export const configSchema = z.strictObject({
   env: z.enum(['development', 'test', 'staging', 'production']).default('development'),
@@ -273,6 +337,7 @@ export const configSchema = z.strictObject({
   audit: auditSchema.default(auditSchema.parse({})),
   fleet: fleetSchema.default(fleetSchema.parse({})),
   drift: driftSchema.default(driftSchema.parse({})),
+  streams: streamsSchema,
 })
 
 /** The validated, frozen configuration handed down from the loader. */

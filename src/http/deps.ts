@@ -11,6 +11,7 @@ import type { VerificationKeys } from '../security/keys.js'
 import type { RevocationStore } from '../security/revocation.js'
 import type { Supply } from '../supply/supply.js'
 import type { StoreHealth } from '../security/store-health.js'
+import type { StreamStatusSource } from '../streams/status.js'
 import type { Redis } from 'ioredis'
 
 /** Everything createApp needs, built once at start. */
@@ -38,4 +39,6 @@ export interface AppDeps {
   scrape: () => Promise<string>
   /** Follows `redis`'s connection: limits fail fast, and closed, while it is down. */
   storeHealth?: StoreHealth
+  /** The configured streams, reported by the health routes. */
+  streams?: StreamStatusSource
 }

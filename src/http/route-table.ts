@@ -40,8 +40,8 @@ export function assembleRoutes(deps: AppDeps, rateStore: RateLimitStore): RouteT
   const { maxRows } = config.limits
   const sections = [...apiSections({ maxRows }), supplyOpenApiSection({ admin: deps.supply !== undefined, gitHook: deps.supply?.git !== undefined }), adminControlOpenApi, consoleOpenApiSection]
   const publicRoutes = combine([
-    healthRoutes(registry),
-    oipHealthRoutes(registry),
+    healthRoutes(registry, deps.streams),
+    oipHealthRoutes(registry, deps.streams),
     docsRoutes({ document: () => buildOpenApiDocument({ sections }) }),
     ...gitHook(deps, rateStore),
     consoleRoutes(),

@@ -1,9 +1,9 @@
 import { ApiError } from '../../errors/api-error.js'
 import type { Metrics } from '../../observability/metrics.js'
-import { KeyUnavailableError, TokenError, verifyToken, type VerifyPolicy } from '../../security/jwt.js'
+import { KeyUnavailableError, TokenError, type VerifyPolicy } from '../../security/jwt.js'
 import type { VerificationKeys } from '../../security/keys.js'
 import type { RevocationStore } from '../../security/revocation.js'
-import { VerifiedTokenCache } from '../../security/verified-token-cache.js'
+import { TokenAuthenticator } from '../../security/token-authenticator.js'
 import type { AppMiddleware } from '../state.js'
 
 /** Options of authenticate. */
@@ -20,12 +20,7 @@ const REALM = 'portcullis'
 
 /** Verifies the bearer token (RFC 6750) and puts its principal on ctx.state; 401 otherwise. */
 export function authenticate(options: AuthenticateOptions): AppMiddleware {
-  const { keys } = options
-  if (keys.hmac === undefined && keys.publicKey === undefined && keys.jwks === undefined) {
-    throw new Error('authenticate() needs a verification key')
-  }
-  const cacheSize = options.tokenCacheSize ?? 10_000
-  const tokenCache = cacheSize === 0 ? undefined : new VerifiedTokenCache({ maxEntries: cacheSize, clockToleranceSeconds: options.policy.clockToleranceSeconds })
+  const authenticator = new TokenAuthenticator(options)
   return async function authenticate(ctx, next) {
     const header = ctx.get('Authorization')
     if (header === '') {
@@ -34,13 +29,7 @@ export function authenticate(options: AuthenticateOptions): AppMiddleware {
     }
     let failure: TokenError | undefined
     try {
-      const token = readBearer(header)
-      const verify = () => verifyToken(token, keys, options.policy)
-      const principal = await (tokenCache === undefined ? verify() : tokenCache.verify(token, verify))
-      if (principal.jti !== undefined && (await isRevoked(options.revocations, principal.jti))) {
-        throw new TokenError('revoked', 'token has been revoked')
-      }
-      ctx.state.principal = principal
+      ctx.state.principal = await authenticator.verify(readBearer(header, authenticator))
     } catch (err) {
       if (err instanceof KeyUnavailableError) throw unavailable(err)
       if (!(err instanceof TokenError)) throw err
@@ -48,7 +37,6 @@ export function authenticate(options: AuthenticateOptions): AppMiddleware {
     }
     // next() stays outside the try: an error further down must never come back as a 401.
     if (failure !== undefined) {
-      options.metrics.authFailures.labels(failure.reason).inc()
       throw new ApiError('invalid_token', failure.message, {
         headers: { 'WWW-Authenticate': challenge('invalid_token', failure.message) },
         cause: failure,
@@ -64,21 +52,16 @@ export function challenge(error: 'invalid_token' | 'insufficient_scope', descrip
   return `Bearer realm="${REALM}", error="${error}", error_description="${quoted}"`
 }
 
-// A deny list that cannot be read fails closed: no token is taken as unrevoked on a guess.
-async function isRevoked(revocations: RevocationStore, jti: string): Promise<boolean> {
-  try {
-    return await revocations.isRevoked(jti)
-  } catch (err) {
-    throw new KeyUnavailableError('the revocation list is unavailable', { cause: err })
-  }
-}
-
 function unavailable(err: KeyUnavailableError): ApiError {
   return new ApiError('unavailable', 'authentication is temporarily unavailable', { headers: { 'Retry-After': '5' }, cause: err })
 }
 
-function readBearer(header: string): string {
+function readBearer(header: string, authenticator: TokenAuthenticator): string {
   const match = /^Bearer +([^\s]+) *$/i.exec(header)
-  if (match?.[1] === undefined) throw new TokenError('malformed', 'Authorization must be "Bearer <token>"')
+  if (match?.[1] === undefined) {
+    const malformed = new TokenError('malformed', 'Authorization must be "Bearer <token>"')
+    authenticator.countFailure(malformed)
+    throw malformed
+  }
   return match[1]
 }

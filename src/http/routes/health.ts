@@ -1,12 +1,17 @@
 import Router from '@koa/router'
 import type { ModelRegistry } from '../../models/registry.js'
 import { ApiError } from '../../errors/api-error.js'
+import { describeDown, streamsHoldingReadiness, type StreamStatusSource } from '../../streams/status.js'
 import type { AppState } from '../state.js'
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi'
 import { responseSchemas, type OpenApiSection } from '../openapi.js'
 
-/** GET /healthz (liveness) and GET /readyz (503 while loading or nothing serves). */
-export function healthRoutes(registry: ModelRegistry): Router<AppState> {
+/**
+ * GET /healthz (liveness) and GET /readyz (503 while loading or nothing serves). With streams
+ * configured, /readyz lists them under `streams`; a stream that is down answers 503 only when it
+ * is configured with `holdsReadiness` (a broker outage does not take HTTP replicas out of rotation).
+ */
+export function healthRoutes(registry: ModelRegistry, streams?: StreamStatusSource): Router<AppState> {
   const router = new Router<AppState>()
   router.get('/healthz', function liveness(ctx) {
     ctx.body = { status: 'ok' }
@@ -27,7 +32,11 @@ export function healthRoutes(registry: ModelRegistry): Router<AppState> {
         details: models,
       })
     }
-    ctx.body = { status: 'ready', models }
+    const holding = streamsHoldingReadiness(streams)
+    if (holding.length > 0) {
+      throw new ApiError('unavailable', `not ready: ${describeDown(holding)}`, { headers: { 'Retry-After': '1' }, details: holding })
+    }
+    ctx.body = { status: 'ready', models, ...(streams === undefined ? {} : { streams: streams.statuses() }) }
   })
   return router
 }

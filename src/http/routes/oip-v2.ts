@@ -10,6 +10,7 @@ import { timeStageSync } from '../../observability/stage-timer.js'
 import type { TensorDoor } from '../../predict/tensor-door.js'
 import { guardModel } from '../../security/model-access.js'
 import type { RoleMap } from '../../security/rbac.js'
+import { describeDown, streamsHoldingReadiness, type StreamStatusSource } from '../../streams/status.js'
 import { doorCall, postModelAction, type ModelCallHandler } from '../door-call.js'
 import { assertPermission, withChallenge } from '../middleware/authorize.js'
 import { setJsonBody } from '../json-body.js'
@@ -45,15 +46,17 @@ export function oipProtocol(): AppMiddleware {
   }
 }
 
-/** GET /v2/health/live and /v2/health/ready: public, like /healthz and /readyz. */
-export function oipHealthRoutes(registry: ModelRegistry): Router<AppState> {
+/** GET /v2/health/live and /v2/health/ready: public, like /healthz and /readyz (streams included). */
+export function oipHealthRoutes(registry: ModelRegistry, streams?: StreamStatusSource): Router<AppState> {
   const router = new Router<AppState>({ prefix: '/v2/health' })
   router.get('/live', function serverLive(ctx) {
     ctx.body = { live: true }
   })
   router.get('/ready', function serverReady(ctx) {
     if (!registry.isReady()) throw new ApiError('unavailable', 'not ready: models are loading or none is ready', { headers: { 'Retry-After': '1' } })
-    ctx.body = { ready: true }
+    const holding = streamsHoldingReadiness(streams)
+    if (holding.length > 0) throw new ApiError('unavailable', `not ready: ${describeDown(holding)}`, { headers: { 'Retry-After': '1' } })
+    ctx.body = { ready: true, ...(streams === undefined ? {} : { streams: streams.statuses() }) }
   })
   return router
 }

@@ -36,7 +36,10 @@ const server = createServer((req, res) => {
   req.setEncoding('utf8')
   req.on('data', (chunk: string) => (text += chunk))
   req.on('end', () => {
-    model.predict(text).then((answer) => send(res, 200, answer), (err: Error) => send(res, 400, { error: err.message }))
+    model.predict(text).then(
+      (answer) => send(res, 200, answer),
+      (err: Error) => send(res, 400, { error: err.message }),
+    )
   })
 })
 server.keepAliveTimeout = 5000

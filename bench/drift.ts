@@ -85,7 +85,9 @@ try {
       if (round > 0) (model === 'iris' ? plain : watched).push(result.requestsPerSecond)
     }
   }
-  const report = await (await fetch(`http://127.0.0.1:${runtime.port}/api/v1/models/iris-watched/drift`, { headers: { authorization: `Bearer ${token}` } })).json() as { window: number }
+  const report = (await (await fetch(`http://127.0.0.1:${runtime.port}/api/v1/models/iris-watched/drift`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+    window: number
+  }
   console.log(`iris without profile: ${median(plain).toFixed(0)} req/s (rounds: ${plain.map((r) => r.toFixed(0)).join(', ')})`)
   console.log(`iris with profile:    ${median(watched).toFixed(0)} req/s (rounds: ${watched.map((r) => r.toFixed(0)).join(', ')}); drift window holds ${report.window} rows`)
   console.log(`ratio with/without:   ${(median(watched) / median(plain)).toFixed(3)} (target: within 5%, 0.950 to 1.050)`)

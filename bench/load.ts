@@ -41,13 +41,16 @@ const BUCKETS = 2_000_000
 
 function fire(spec: LoadSpec, measure: { durationSeconds?: number; amount?: number }, histogram?: Uint32Array): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
-    const instance = autocannon({
-      url: spec.url,
-      connections: spec.connections,
-      ...(measure.amount === undefined ? { duration: measure.durationSeconds ?? 1 } : { amount: measure.amount }),
-      requests: spec.bodies.map((body) => ({ method: 'POST' as const, path: spec.path, headers: spec.headers, body })),
-      timeout: 10,
-    }, (err: Error | null, result: autocannon.Result) => (err ? reject(err) : resolve(result)))
+    const instance = autocannon(
+      {
+        url: spec.url,
+        connections: spec.connections,
+        ...(measure.amount === undefined ? { duration: measure.durationSeconds ?? 1 } : { amount: measure.amount }),
+        requests: spec.bodies.map((body) => ({ method: 'POST' as const, path: spec.path, headers: spec.headers, body })),
+        timeout: 10,
+      },
+      (err: Error | null, result: autocannon.Result) => (err ? reject(err) : resolve(result)),
+    )
     if (histogram !== undefined) {
       instance.on('response', (_client, _status, _bytes, responseTime) => {
         const bucket = Math.min(BUCKETS - 1, Math.round(responseTime * 1000))

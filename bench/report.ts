@@ -5,7 +5,7 @@ export const SERVERS = {
   baseline: 'baseline: node:http + jsonwebtoken (KeyObject) + ORT',
   noauth: 'baseline: no auth',
   floor: 'Koa floor: the KeyObject baseline in Koa + @koa/router',
-  'floor-headers': 'Koa floor + the contract\'s response headers',
+  'floor-headers': "Koa floor + the contract's response headers",
   portcullis: 'Portcullis, cache off',
   unbatched: 'Portcullis, cache off, batching off',
   threaded: 'Portcullis, cache off, every session on an inference thread',
@@ -84,7 +84,9 @@ export function resultTable(cells: readonly Cell[]): string {
     const baseline = find(cells, cell.model, cell.connections, 'baseline')
     const ratio = baseline === undefined ? '' : fixed(cell.result.requestsPerSecond / baseline.result.requestsPerSecond, 2)
     const r = cell.result
-    lines.push(`| ${cell.model} | ${cell.connections} | ${SERVERS[cell.server]} | ${Math.round(r.requestsPerSecond)} | ${r.p50Micros} | ${r.p99Micros} | ${fixed(r.serverCpuMicrosPerRequest ?? NaN, 0)} | ${r.non2xx + r.errors} | ${ratio} |`)
+    lines.push(
+      `| ${cell.model} | ${cell.connections} | ${SERVERS[cell.server]} | ${Math.round(r.requestsPerSecond)} | ${r.p50Micros} | ${r.p99Micros} | ${fixed(r.serverCpuMicrosPerRequest ?? NaN, 0)} | ${r.non2xx + r.errors} | ${ratio} |`,
+    )
   }
   return lines.join('\n')
 }
@@ -102,7 +104,9 @@ export function ratioTable(cells: readonly Cell[]): string {
     const rps = (a?: LoadResult, b?: LoadResult) => (a && b ? fixed(a.requestsPerSecond / b.requestsPerSecond, 2) : '')
     const p99 = (a?: LoadResult, b?: LoadResult) => (a && b ? fixed(a.p99Micros / b.p99Micros, 2) : '')
     const cpu = (a?: LoadResult, b?: LoadResult) => (a && b ? fixed((a.serverCpuMicrosPerRequest ?? NaN) / (b.serverCpuMicrosPerRequest ?? NaN), 2) : '')
-    lines.push(`| ${model} | ${connections} | ${rps(get('portcullis'), get('baseline'))} | ${rps(get('portcullis'), get('noauth'))} | ${p99(get('portcullis'), get('baseline'))} | ${rps(get('cached'), get('baseline'))} | ${rps(get('cached'), get('portcullis'))} | ${rps(get('portcullis'), get('unbatched'))} | ${cpu(get('baseline'), get('portcullis'))} | ${rps(get('floor'), get('baseline'))} | ${rps(get('floor-headers'), get('baseline'))} | ${rps(get('portcullis'), get('floor-headers'))} | ${rps(get('threaded'), get('portcullis'))} |`)
+    lines.push(
+      `| ${model} | ${connections} | ${rps(get('portcullis'), get('baseline'))} | ${rps(get('portcullis'), get('noauth'))} | ${p99(get('portcullis'), get('baseline'))} | ${rps(get('cached'), get('baseline'))} | ${rps(get('cached'), get('portcullis'))} | ${rps(get('portcullis'), get('unbatched'))} | ${cpu(get('baseline'), get('portcullis'))} | ${rps(get('floor'), get('baseline'))} | ${rps(get('floor-headers'), get('baseline'))} | ${rps(get('portcullis'), get('floor-headers'))} | ${rps(get('threaded'), get('portcullis'))} |`,
+    )
   }
   return lines.join('\n')
 }
@@ -144,8 +148,14 @@ export function verdicts(cells: readonly Cell[], soak: SoakResult | undefined): 
       ...check('Iris, 64 conns, cache off: Portcullis p99 ≤ 1.5 × KeyObject baseline p99', ratio(p99('iris', 64, 'portcullis'), p99('iris', 64, 'baseline')), (v) => v <= 1.5),
       floor: floor((server) => p99('iris', 64, server)),
     },
-    { ...check('MLP, 16 conns: cache hits ≥ 2 × KeyObject baseline req/s', ratio(rps('mlp', 16, 'cached'), rps('mlp', 16, 'baseline')), (v) => v >= 2), byCpu: cpuRatio('mlp', 16, 'cached', 'baseline') },
-    { ...check('MLP, 64 conns: micro-batching ≥ 2 × KeyObject (unbatched) baseline req/s', ratio(rps('mlp', 64, 'portcullis'), rps('mlp', 64, 'baseline')), (v) => v >= 2), byCpu: cpuRatio('mlp', 64, 'portcullis', 'baseline') },
+    {
+      ...check('MLP, 16 conns: cache hits ≥ 2 × KeyObject baseline req/s', ratio(rps('mlp', 16, 'cached'), rps('mlp', 16, 'baseline')), (v) => v >= 2),
+      byCpu: cpuRatio('mlp', 16, 'cached', 'baseline'),
+    },
+    {
+      ...check('MLP, 64 conns: micro-batching ≥ 2 × KeyObject (unbatched) baseline req/s', ratio(rps('mlp', 64, 'portcullis'), rps('mlp', 64, 'baseline')), (v) => v >= 2),
+      byCpu: cpuRatio('mlp', 64, 'portcullis', 'baseline'),
+    },
   ]
   const growth = soak === undefined ? undefined : soak.rssAfterAllBytes / soak.rssAfterFirstBytes
   list.push(check(`RSS after ${soak?.requests ?? '1M'} requests ≤ 1.10 × RSS after the first ${soak?.firstRequests ?? '10k'}`, growth, (v) => v <= 1.1))
@@ -155,10 +165,13 @@ export function verdicts(cells: readonly Cell[], soak: SoakResult | undefined): 
 /** The verdicts as Markdown. */
 export function verdictTable(list: readonly Verdict[]): string {
   const lines = [
-    '| target | measured | met | same ratio from server CPU µs/req | Koa floor on the same ratio: with the contract\'s headers (without) |',
+    "| target | measured | met | same ratio from server CPU µs/req | Koa floor on the same ratio: with the contract's headers (without) |",
     '| --- | ---: | --- | ---: | ---: |',
   ]
-  for (const verdict of list) lines.push(`| ${verdict.target} | ${verdict.measured} | ${verdict.met === undefined ? 'not run' : verdict.met ? 'yes' : 'NO'} | ${verdict.byCpu ?? ''} | ${verdict.floor ?? ''} |`)
+  for (const verdict of list)
+    lines.push(
+      `| ${verdict.target} | ${verdict.measured} | ${verdict.met === undefined ? 'not run' : verdict.met ? 'yes' : 'NO'} | ${verdict.byCpu ?? ''} | ${verdict.floor ?? ''} |`,
+    )
   return lines.join('\n')
 }
 

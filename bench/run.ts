@@ -19,7 +19,21 @@ import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { LoadResult, LoadSpec } from './load.js'
-import { DEFAULT_SERVERS, isReference, mebibytes, ratioTable, resultTable, SERVER_ORDER, SERVERS, soakSummary, verdicts, verdictTable, type Cell, type ServerKind, type SoakResult } from './report.js'
+import {
+  DEFAULT_SERVERS,
+  isReference,
+  mebibytes,
+  ratioTable,
+  resultTable,
+  SERVER_ORDER,
+  SERVERS,
+  soakSummary,
+  verdicts,
+  verdictTable,
+  type Cell,
+  type ServerKind,
+  type SoakResult,
+} from './report.js'
 import { compileServers, pinning, runPinned, startBaseline, startPortcullis, type ServerProcess } from './servers.js'
 import { buildWorkload, irisBodies, type BenchModel, type Workload } from './workload.js'
 
@@ -83,7 +97,9 @@ async function load(server: ServerProcess, workload: Workload, model: BenchModel
 async function measure(server: ServerProcess, kind: ServerKind, workload: Workload, model: BenchModel, connections: number, cells: Cell[]): Promise<void> {
   const result = await load(server, workload, model, connections)
   cells.push({ model: model.name, connections, server: kind, result })
-  console.error(`  ${model.name.padEnd(4)} c=${String(connections).padStart(2)} ${SERVERS[kind].padEnd(52)} ${Math.round(result.requestsPerSecond).toString().padStart(6)} req/s  p50 ${result.p50Micros} µs  p99 ${result.p99Micros} µs  server CPU ${Math.round(result.serverCpuMicrosPerRequest ?? NaN)} µs/req${result.non2xx + result.errors > 0 ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : ''}`)
+  console.error(
+    `  ${model.name.padEnd(4)} c=${String(connections).padStart(2)} ${SERVERS[kind].padEnd(52)} ${Math.round(result.requestsPerSecond).toString().padStart(6)} req/s  p50 ${result.p50Micros} µs  p99 ${result.p99Micros} µs  server CPU ${Math.round(result.serverCpuMicrosPerRequest ?? NaN)} µs/req${result.non2xx + result.errors > 0 ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : ''}`,
+  )
 }
 
 /** One cell per model, connections and server: the reading with the median req/s of its rounds. */
@@ -137,7 +153,9 @@ async function main(): Promise<void> {
     console.error(`Portcullis bench: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${mebibytes(totalmem())}, node ${process.version}`)
     console.error(pinned ? 'servers pinned to core 0, load generator (autocannon) to core 1 (taskset)' : 'taskset unavailable or one core: processes are not pinned')
     console.error(`each cell: ${warmupSeconds} s warm-up, ${durationSeconds} s measured, ${rounds} rounds (median kept); connections ${connectionCounts.join(', ')}`)
-    console.error(`Portcullis: APP_ENV=production, --workers 1, full default pipeline; rate limits raised (not disabled) by a CONFIG_PATH overlay: ${JSON.stringify(RAISED_LIMITS.rateLimit)}`)
+    console.error(
+      `Portcullis: APP_ENV=production, --workers 1, full default pipeline; rate limits raised (not disabled) by a CONFIG_PATH overlay: ${JSON.stringify(RAISED_LIMITS.rateLimit)}`,
+    )
     const cells: Cell[] = []
     const peaks: Record<string, number> = {}
     // Every server is started first and idles while another is loaded; each cell then loads them
@@ -151,7 +169,11 @@ async function main(): Promise<void> {
         if (isReference(kind)) {
           for (const model of models) {
             const name = `${kind} ${model.name}`
-            references.set(name, { kind, model: model.name, server: await startBaseline({ name, server: kind, modelFile: model.file, labels: model.labels, secret: workload.secret, core: SERVER_CORE }) })
+            references.set(name, {
+              kind,
+              model: model.name,
+              server: await startBaseline({ name, server: kind, modelFile: model.file, labels: model.labels, secret: workload.secret, core: SERVER_CORE }),
+            })
           }
         } else {
           portcullis.set(kind, await startPortcullis({ name: kind, modelsDir: workload.modelsDir, secret: workload.secret, overlay: OVERLAYS[kind], workDir, core: SERVER_CORE }))

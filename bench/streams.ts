@@ -24,7 +24,11 @@ const rows = loadIris().features.map((row) => [...row])
 const workDir = mkdtempSync(join(tmpdir(), 'portcullis-stream-bench-'))
 
 type Kind = 'mqtt' | 'nats'
-interface Row { broker: Kind; bare: number; portcullis: number }
+interface Row {
+  broker: Kind
+  bare: number
+  portcullis: number
+}
 
 async function main(): Promise<void> {
   const modelsDir = join(workDir, 'models')
@@ -48,7 +52,8 @@ async function main(): Promise<void> {
 async function measure(broker: Kind, what: 'bare' | 'portcullis', modelsDir: string): Promise<number> {
   const name = uniqueName(`bench-${what}`)
   const entry = streamEntry(name, broker, broker === 'mqtt' ? MQTT_URL : NATS_URL, { maxInFlight: 256 })
-  const probe: MqttProbe | NatsProbe = broker === 'mqtt' ? await MqttProbe.open(MQTT_URL, entry.output, entry.deadLetter) : await NatsProbe.open(NATS_URL, entry.output, entry.deadLetter)
+  const probe: MqttProbe | NatsProbe =
+    broker === 'mqtt' ? await MqttProbe.open(MQTT_URL, entry.output, entry.deadLetter) : await NatsProbe.open(NATS_URL, entry.output, entry.deadLetter)
   const child = what === 'bare' ? spawnEcho(entry) : spawnGateway(entry, modelsDir)
   try {
     await waitForLine(child, what === 'bare' ? /^ready$/m : /"message":"stream broker up"/)
@@ -79,7 +84,14 @@ function spawnEcho(entry: Record<string, unknown>): ChildProcess {
 function spawnGateway(entry: Record<string, unknown>, modelsDir: string): ChildProcess {
   const configPath = join(workDir, `${String(entry.name)}.yaml`)
   writeFileSync(configPath, stringify({ streams: [entry], cache: { enabled: false } }))
-  const env = { PATH: process.env.PATH ?? '', APP_ENV: 'test', LOG_LEVEL: 'info', JWT_SECRET: 'bench-secret-0123456789abcdef0123456789abcdef', MODELS_DIR: modelsDir, CONFIG_PATH: configPath }
+  const env = {
+    PATH: process.env.PATH ?? '',
+    APP_ENV: 'test',
+    LOG_LEVEL: 'info',
+    JWT_SECRET: 'bench-secret-0123456789abcdef0123456789abcdef',
+    MODELS_DIR: modelsDir,
+    CONFIG_PATH: configPath,
+  }
   return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'stream'], { env, stdio: ['ignore', 'pipe', 'inherit'] })
 }
 

@@ -29,12 +29,10 @@ export async function buildWorkload(dir: string): Promise<Workload> {
   await buildDemoModels(modelsDir)
   mkdirSync(join(modelsDir, 'mlp', '1'), { recursive: true })
   writeFileSync(join(modelsDir, 'mlp', '1', 'model.onnx'), buildMlpModel())
-  writeFileSync(join(modelsDir, 'mlp', 'model.yaml'), [
-    'description: Random MLP 256-1024-1024-10 for the benchmark',
-    'outputs: { probabilities: probabilities }',
-    'roles: [user, admin]',
-    '',
-  ].join('\n'))
+  writeFileSync(
+    join(modelsDir, 'mlp', 'model.yaml'),
+    ['description: Random MLP 256-1024-1024-10 for the benchmark', 'outputs: { probabilities: probabilities }', 'roles: [user, admin]', ''].join('\n'),
+  )
   const secret = randomBytes(48).toString('base64url')
   const token = jwt.sign({ sub: 'bench', roles: ['user'] }, secret, { algorithm: 'HS256', expiresIn: '4h' })
   const mlpRow = Array.from({ length: DEFAULT_MLP_OPTIONS.inputs }, (_, i) => Math.round(((i * 37) % 100) - 50) / 50)
@@ -57,7 +55,12 @@ export function irisBodies(count: number): string[] {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0
     return state / 2 ** 32
   }
-  const ranges = [[4.3, 7.9], [2, 4.4], [1, 6.9], [0.1, 2.5]] as const
+  const ranges = [
+    [4.3, 7.9],
+    [2, 4.4],
+    [1, 6.9],
+    [0.1, 2.5],
+  ] as const
   return Array.from({ length: count }, () => {
     const row = ranges.map(([low, high]) => Math.round((low + next() * (high - low)) * 100) / 100)
     return JSON.stringify({ inputs: [row] })

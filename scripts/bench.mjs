@@ -19,10 +19,18 @@ if (only !== -1) {
     console.error(`--only takes one of ${DOORS.join(', ')}, got ${what}`)
     process.exit(2)
   }
-  process.exit(run(`bench/${what}.ts`, args.filter((_, index) => index !== only && index !== only + 1)))
+  process.exit(
+    run(
+      `bench/${what}.ts`,
+      args.filter((_, index) => index !== only && index !== only + 1),
+    ),
+  )
 }
 const skipped = new Set(DOORS.filter((door) => args.includes(`--no-${door}`)))
-let status = run('bench/run.ts', args.filter((arg) => !DOORS.some((door) => arg === `--no-${door}`)))
+let status = run(
+  'bench/run.ts',
+  args.filter((arg) => !DOORS.some((door) => arg === `--no-${door}`)),
+)
 for (const door of DOORS) {
   if (status === 0 && !skipped.has(door)) status = run(`bench/${door}.ts`, [])
 }

@@ -7,7 +7,12 @@ import { join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 
 const dir = 'deploy/kubernetes'
-const files = process.argv.length > 2 ? process.argv.slice(2) : readdirSync(dir).filter((name) => name.endsWith('.yaml')).map((name) => join(dir, name))
+const files =
+  process.argv.length > 2
+    ? process.argv.slice(2)
+    : readdirSync(dir)
+        .filter((name) => name.endsWith('.yaml'))
+        .map((name) => join(dir, name))
 
 /** `apps/v1` → kubernetes-models/apps/v1; `v1` (the core group) → kubernetes-models/v1. */
 async function modelClass(apiVersion, kind) {

@@ -22,9 +22,8 @@ if (missing.length > 0) {
 }
 const only = process.argv.slice(2)
 const files = only.length > 0 ? only : findTests('test').sort()
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', ...files],
-  { stdio: 'inherit', env: { ...process.env, APP_ENV: process.env.APP_ENV ?? 'test' } },
-)
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+  stdio: 'inherit',
+  env: { ...process.env, APP_ENV: process.env.APP_ENV ?? 'test' },
+})
 process.exit(result.status ?? 1)

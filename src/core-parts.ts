@@ -60,7 +60,17 @@ export function buildCoreParts(config: Readonly<Config>, logger: Logger, metrics
   const rowDoor = new RowDoor({ ...access, validators: new ValidatorCache(config.limits.maxRows), drift, payloadLog })
   const tensorDoor = new TensorDoor({ ...access, limits: { maxRows: config.limits.maxRows } })
   return {
-    audit, trust, registry, sessionOptions, threads, shadows, core, drift, payloadLog, rowDoor, tensorDoor,
+    audit,
+    trust,
+    registry,
+    sessionOptions,
+    threads,
+    shadows,
+    core,
+    drift,
+    payloadLog,
+    rowDoor,
+    tensorDoor,
     async close() {
       await shadows.idle()
       await registry.close()

@@ -62,7 +62,24 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   const control = shareControl(config, logger, metrics, parts, supply)
   const scrape = createScrape(metrics.registry)
   const streams = config.streams.length === 0 || options.streams === false ? undefined : new StreamSet({ config, registry, rowDoor, metrics, keys, revocations, logger })
-  const app = createApp({ config, logger, metrics, registry, rowDoor, tensorDoor, drift, keys, revocations, redis: store?.redis, storeHealth: store?.health, control, scrape, audit, supply, streams })
+  const app = createApp({
+    config,
+    logger,
+    metrics,
+    registry,
+    rowDoor,
+    tensorDoor,
+    drift,
+    keys,
+    revocations,
+    redis: store?.redis,
+    storeHealth: store?.health,
+    control,
+    scrape,
+    audit,
+    supply,
+    streams,
+  })
   app.on('error', (err: Error) => logger.debug('connection error', { error: err.message }))
   const { pollIntervalMs, stableMs } = config.models
   const watcher = config.models.watch
@@ -71,14 +88,18 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
   // The watcher's first snapshot comes before the full load, so a change made meanwhile is seen;
   // the control state comes before it too, so a model deactivated fleet-wide never serves here.
   const modelsLoaded = (async () => {
-    await control.start().catch((err: Error) => logger.warn('control state could not be read; serving on model.yaml until it can', { store: control.storeKind, reason: err.message }))
+    await control
+      .start()
+      .catch((err: Error) => logger.warn('control state could not be read; serving on model.yaml until it can', { store: control.storeKind, reason: err.message }))
     await watcher?.prime()
     await registry.loadAll()
     await supply.git?.sync.trigger('start')
     supply.git?.sync.start()
-  })().catch((err: Error) => {
-    logger.error('model repository could not be read', { dir: config.models.dir, reason: err.message })
-  }).finally(() => watcher?.start())
+  })()
+    .catch((err: Error) => {
+      logger.error('model repository could not be read', { dir: config.models.dir, reason: err.message })
+    })
+    .finally(() => watcher?.start())
   // A message taken before the models were tried would find no model: streams start after.
   const streamsStarted = streams === undefined ? undefined : modelsLoaded.then(() => streams.start())
   if (options.listenAfterLoad === true) await modelsLoaded
@@ -93,7 +114,17 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
     throw err
   })
   return {
-    server, port, app, metricsPort: metricsListener?.port, keys, registry, control, logger, supply, modelsLoaded, streams,
+    server,
+    port,
+    app,
+    metricsPort: metricsListener?.port,
+    keys,
+    registry,
+    control,
+    logger,
+    supply,
+    modelsLoaded,
+    streams,
     async close() {
       // Streams stop taking and settle what they hold while HTTP drains.
       const streamsStopped = streamsStarted?.then(() => streams?.stop(config.server.shutdownTimeoutMs))
@@ -130,7 +161,12 @@ function logStart(config: Readonly<Config>, logger: Logger, port: number): void 
 }
 
 /** The token-free metrics listener of `metrics.port`, when configured. */
-async function listenForMetrics(config: Readonly<Config>, logger: Logger, registry: Metrics['registry'], scrape: () => Promise<string>): Promise<{ port: number; close(): Promise<void> } | undefined> {
+async function listenForMetrics(
+  config: Readonly<Config>,
+  logger: Logger,
+  registry: Metrics['registry'],
+  scrape: () => Promise<string>,
+): Promise<{ port: number; close(): Promise<void> } | undefined> {
   if (config.metrics.port === undefined) return undefined
   const server = createMetricsServer({ registry, scrape, logger, headersTimeoutMs: config.server.headersTimeoutMs, requestTimeoutMs: config.server.requestTimeoutMs })
   const host = config.metrics.host ?? config.server.host

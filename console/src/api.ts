@@ -65,7 +65,7 @@ function parseJson(text: string): unknown {
 }
 
 /** A POSIX-shell curl line; single quotes are closed, escaped and reopened. */
-export function curlCommand(method: string, path: string, withToken: boolean, body: string | undefined): string {
+function curlCommand(method: string, path: string, withToken: boolean, body: string | undefined): string {
   const quote = (value: string): string => `'${value.replaceAll("'", "'\\''")}'`
   const parts = ['curl -s']
   if (method !== 'GET' || body !== undefined) parts.push(`-X ${method}`)

@@ -54,9 +54,22 @@ export function App() {
     setNotice(message)
   }, [])
 
-  if (checking) return <main class="page"><p role="status">Checking your session…</p></main>
+  if (checking)
+    return (
+      <main class="page">
+        <p role="status">Checking your session…</p>
+      </main>
+    )
   if (identity === undefined) {
-    return <SignIn notice={notice} onSignedIn={(who) => { setNotice(undefined); setIdentity(who) }} />
+    return (
+      <SignIn
+        notice={notice}
+        onSignedIn={(who) => {
+          setNotice(undefined)
+          setIdentity(who)
+        }}
+      />
+    )
   }
   const views: { name: ViewName; label: string; allowed: boolean }[] = [
     { name: 'models', label: 'Models', allowed: can(identity, 'models:read') },
@@ -75,7 +88,9 @@ export function App() {
           <ul>
             {allowed.map((view) => (
               <li key={view.name}>
-                <a href={`#/${view.name}`} aria-current={view.name === current?.name ? 'page' : undefined}>{view.label}</a>
+                <a href={`#/${view.name}`} aria-current={view.name === current?.name ? 'page' : undefined}>
+                  {view.label}
+                </a>
               </li>
             ))}
           </ul>

@@ -31,7 +31,7 @@ export interface Identity {
 export const PERMISSION_TEXT: Record<string, string> = {
   'models:read': 'list and inspect the models your roles may call',
   predict: 'send rows to those models and read their predictions',
-  'metrics:read': 'watch the gateway\'s request, error, latency and cache figures',
+  'metrics:read': "watch the gateway's request, error, latency and cache figures",
   'models:admin': 'activate, deactivate and reload models',
   'tokens:admin': 'revoke tokens by their id (jti)',
 }

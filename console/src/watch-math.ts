@@ -33,7 +33,7 @@ export interface Point {
  * The p-quantile of the observations between two cumulative histograms, as Prometheus's
  * histogram_quantile does: linear inside the bucket it falls in, the last finite bound for +Inf.
  */
-export function quantile(q: number, bounds: (number | null)[], before: number[], after: number[]): number | null {
+function quantile(q: number, bounds: (number | null)[], before: number[], after: number[]): number | null {
   const counts = after.map((value, index) => value - (before[index] ?? 0))
   const total = counts.at(-1) ?? 0
   if (total <= 0) return null

@@ -38,7 +38,10 @@ export class AuditLog {
   readonly #entries: AuditEntry[] = []
   #seq = 0
 
-  constructor(private readonly logger: Logger, private readonly maxEntries = 1000) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly maxEntries = 1000,
+  ) {}
 
   /** Records one action; never throws. */
   record(record: AuditRecord): AuditEntry {

@@ -8,9 +8,15 @@ import { writeModelSigningPair } from './models-supply.js'
 type AsymmetricFamily = { type: 'rsa'; modulusLength: number } | { type: 'ec'; namedCurve: string }
 
 const FAMILIES: Record<string, AsymmetricFamily> = {
-  RS256: { type: 'rsa', modulusLength: 2048 }, RS384: { type: 'rsa', modulusLength: 3072 }, RS512: { type: 'rsa', modulusLength: 4096 },
-  PS256: { type: 'rsa', modulusLength: 2048 }, PS384: { type: 'rsa', modulusLength: 3072 }, PS512: { type: 'rsa', modulusLength: 4096 },
-  ES256: { type: 'ec', namedCurve: 'P-256' }, ES384: { type: 'ec', namedCurve: 'P-384' }, ES512: { type: 'ec', namedCurve: 'P-521' },
+  RS256: { type: 'rsa', modulusLength: 2048 },
+  RS384: { type: 'rsa', modulusLength: 3072 },
+  RS512: { type: 'rsa', modulusLength: 4096 },
+  PS256: { type: 'rsa', modulusLength: 2048 },
+  PS384: { type: 'rsa', modulusLength: 3072 },
+  PS512: { type: 'rsa', modulusLength: 4096 },
+  ES256: { type: 'ec', namedCurve: 'P-256' },
+  ES384: { type: 'ec', namedCurve: 'P-384' },
+  ES512: { type: 'ec', namedCurve: 'P-521' },
 }
 
 // An HS key at least as long as the hash output (RFC 7518 §3.2).
@@ -44,9 +50,7 @@ export function keysCommand(argv: string[]): number {
     console.error(`unknown algorithm ${values.alg}\n${USAGE}`)
     return 2
   }
-  const pair = family.type === 'ec'
-    ? generateKeyPairSync('ec', { namedCurve: family.namedCurve })
-    : generateKeyPairSync('rsa', { modulusLength: family.modulusLength })
+  const pair = family.type === 'ec' ? generateKeyPairSync('ec', { namedCurve: family.namedCurve }) : generateKeyPairSync('rsa', { modulusLength: family.modulusLength })
   const kid = jwkThumbprint(pair.publicKey)
   const jwks = { keys: [{ ...pair.publicKey.export({ format: 'jwk' }), kid, alg: values.alg, use: 'sig' }] }
   mkdirSync(values.out, { recursive: true })

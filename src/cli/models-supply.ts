@@ -19,9 +19,17 @@ export async function modelsSupplyCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: rest,
     options: {
-      url: { type: 'string' }, token: { type: 'string' }, model: { type: 'string' }, version: { type: 'string' },
-      file: { type: 'string' }, sig: { type: 'string' }, metadata: { type: 'string' }, replace: { type: 'boolean', default: false },
-      out: { type: 'string' }, key: { type: 'string' }, 'model-file': { type: 'string' },
+      url: { type: 'string' },
+      token: { type: 'string' },
+      model: { type: 'string' },
+      version: { type: 'string' },
+      file: { type: 'string' },
+      sig: { type: 'string' },
+      metadata: { type: 'string' },
+      replace: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      key: { type: 'string' },
+      'model-file': { type: 'string' },
     },
     strict: true,
   })

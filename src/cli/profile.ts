@@ -5,7 +5,10 @@ const USAGE = 'usage: portcullis models profile --model NAME [--version V] --inp
 
 /** `portcullis models profile`: stores the reference profile that drift tracking compares recent rows with. */
 export async function profileCommand(argv: string[], modelsDir: string): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { model: { type: 'string' }, version: { type: 'string' }, input: { type: 'string' }, out: { type: 'string', default: modelsDir } } })
+  const { values } = parseArgs({
+    args: argv,
+    options: { model: { type: 'string' }, version: { type: 'string' }, input: { type: 'string' }, out: { type: 'string', default: modelsDir } },
+  })
   if (values.model === undefined || values.input === undefined) {
     console.error(USAGE)
     return 2

@@ -17,12 +17,15 @@ export function progressView(stream: NodeJS.WriteStream = process.stderr): Progr
 
 function barView(stream: NodeJS.WriteStream): ProgressView {
   const started = Date.now()
-  const bar = new cliProgress.SingleBar({
-    stream,
-    format: '{bar} {percentage}% | {scored} rows | {rate} rows/s | {rejected} rejected | ETA {eta_formatted}',
-    hideCursor: true,
-    etaBuffer: 50,
-  }, cliProgress.Presets.shades_classic)
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format: '{bar} {percentage}% | {scored} rows | {rate} rows/s | {rejected} rejected | ETA {eta_formatted}',
+      hideCursor: true,
+      etaBuffer: 50,
+    },
+    cliProgress.Presets.shades_classic,
+  )
   let running = false
   const payload = (progress: RunProgress): object => ({ scored: progress.scored, rejected: progress.rejected, rate: rowsPerSecond(progress, started) })
   return {
@@ -52,8 +55,10 @@ function lineView(stream: NodeJS.WriteStream): ProgressView {
       last = now
       const { done, total } = progress.read
       const share = total > 0 ? done / total : 0
-      const eta = share > 0 ? Math.round(((now - started) / 1000) * (1 - share) / share) : undefined
-      stream.write(`scored ${progress.scored} rows, ${progress.rejected} rejected, ${rowsPerSecond(progress, started)} rows/s, ${Math.floor(share * 100)}%${eta === undefined ? '' : `, ETA ${eta}s`}\n`)
+      const eta = share > 0 ? Math.round((((now - started) / 1000) * (1 - share)) / share) : undefined
+      stream.write(
+        `scored ${progress.scored} rows, ${progress.rejected} rejected, ${rowsPerSecond(progress, started)} rows/s, ${Math.floor(share * 100)}%${eta === undefined ? '' : `, ETA ${eta}s`}\n`,
+      )
     },
     stop() {
       // The summary line that follows says the rest.

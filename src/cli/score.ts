@@ -10,7 +10,7 @@ import { createLogger } from '../observability/logger.js'
 import { progressView } from './score-progress.js'
 
 /** Usage of `portcullis score`, printed on bad usage. */
-export const SCORE_USAGE = `usage: portcullis score --model NAME [--version V] --input FILE --output FILE [--rejects FILE]
+const SCORE_USAGE = `usage: portcullis score --model NAME [--version V] --input FILE --output FILE [--rejects FILE]
                        [--format csv|jsonl|parquet] [--url URL --token T] [--batch-rows N]`
 
 /** The parsed flags of one run. */
@@ -39,9 +39,7 @@ export async function scoreCommand(config: Readonly<Config>, argv: string[]): Pr
     const logger = createLogger({ level: 'warn', stream: process.stderr })
     const { model, version, batchRows } = args
     const target = { model, ...(version === undefined ? {} : { version }) }
-    scorer = args.remote === undefined
-      ? await openLocalScorer(config, { ...target, batchRows, logger })
-      : await openRemoteScorer({ ...args.remote, ...target })
+    scorer = args.remote === undefined ? await openLocalScorer(config, { ...target, batchRows, logger }) : await openRemoteScorer({ ...args.remote, ...target })
   } catch (err) {
     if (!(err instanceof UsageError)) throw err
     console.error(`portcullis score: ${err.message}\n\n${SCORE_USAGE}`)
@@ -58,7 +56,9 @@ export async function scoreCommand(config: Readonly<Config>, argv: string[]): Pr
     if (last !== undefined) view.stop(last)
     const seconds = Number(process.hrtime.bigint() - started) / 1e9
     const rate = Math.round((summary.scored + summary.rejected) / Math.max(seconds, 0.001))
-    console.error(`scored ${summary.scored} rows, rejected ${summary.rejected}, in ${seconds.toFixed(1)} s (${rate} rows/s) → ${args.output}${summary.rejected > 0 ? `; rejects in ${args.rejects}` : ''}`)
+    console.error(
+      `scored ${summary.scored} rows, rejected ${summary.rejected}, in ${seconds.toFixed(1)} s (${rate} rows/s) → ${args.output}${summary.rejected > 0 ? `; rejects in ${args.rejects}` : ''}`,
+    )
     return summary.rejected > 0 ? 1 : 0
   } catch (err) {
     // A run that cannot go on (a gateway that refuses the token or is gone, a file that cannot
@@ -75,8 +75,14 @@ function parseScoreArgs(argv: string[], maxRows: number): ScoreArgs {
   const { values } = parseArgs({
     args: argv,
     options: {
-      model: { type: 'string' }, version: { type: 'string' }, input: { type: 'string' }, output: { type: 'string' },
-      rejects: { type: 'string' }, format: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' },
+      model: { type: 'string' },
+      version: { type: 'string' },
+      input: { type: 'string' },
+      output: { type: 'string' },
+      rejects: { type: 'string' },
+      format: { type: 'string' },
+      url: { type: 'string' },
+      token: { type: 'string' },
       'batch-rows': { type: 'string' },
     },
   })
@@ -94,7 +100,12 @@ function parseScoreArgs(argv: string[], maxRows: number): ScoreArgs {
   const token = values.token ?? process.env.PORTCULLIS_TOKEN
   if (values.url !== undefined && (token === undefined || token === '')) throw new UsageError('--url needs --token (or PORTCULLIS_TOKEN)')
   return {
-    model, input, output, inputFormat, outputFormat, batchRows,
+    model,
+    input,
+    output,
+    inputFormat,
+    outputFormat,
+    batchRows,
     rejects: values.rejects ?? `${output}.rejects.jsonl`,
     ...(values.version === undefined ? {} : { version: values.version }),
     ...(values.url === undefined || token === undefined ? {} : { remote: { url: values.url, token } }),

@@ -86,17 +86,19 @@ function printDemoTokens(config: Readonly<Config>, runtime: Runtime): void {
   const admin = mintToken(config, runtime.keys, { subject: 'demo-admin', roles: ['admin'], ttlSeconds: 8 * 3600 })
   const secretNote = runtime.keys.ephemeral ? ' (signed with a random per-start secret; set JWT_SECRET to keep tokens across restarts)' : ''
   // Development only (config/production-rules.ts refuses this elsewhere); printed, never logged.
-  console.log([
-    '',
-    `Portcullis is serving on ${base}${secretNote}`,
-    `  demo user token (role user, 8 h):   ${user}`,
-    `  demo admin token (role admin, 8 h): ${admin}`,
-    '',
-    `  curl -s ${base}/api/v1/models/iris/predict -H "Authorization: Bearer $USER_TOKEN" \\`,
-    `    -H 'Content-Type: application/json' -d '{"inputs": [[5.1, 3.5, 1.4, 0.2]]}'`,
-    `  console: ${base}/   API docs: ${base}/docs`,
-    '',
-  ].join('\n'))
+  console.log(
+    [
+      '',
+      `Portcullis is serving on ${base}${secretNote}`,
+      `  demo user token (role user, 8 h):   ${user}`,
+      `  demo admin token (role admin, 8 h): ${admin}`,
+      '',
+      `  curl -s ${base}/api/v1/models/iris/predict -H "Authorization: Bearer $USER_TOKEN" \\`,
+      `    -H 'Content-Type: application/json' -d '{"inputs": [[5.1, 3.5, 1.4, 0.2]]}'`,
+      `  console: ${base}/   API docs: ${base}/docs`,
+      '',
+    ].join('\n'),
+  )
 }
 
 function waitForSignal(): Promise<void> {

@@ -29,8 +29,8 @@ export function mintToken(config: Readonly<Config>, keys: VerificationKeys, clai
     expiresIn: claims.ttlSeconds,
     jwtid: randomUUID(),
     ...(isHmacAlgorithm(algorithm) ? {} : { keyid: jwkThumbprint(key) }),
-    ...(claims.audience ?? config.auth.audience ? { audience: claims.audience ?? config.auth.audience } : {}),
-    ...(claims.issuer ?? config.auth.issuer ? { issuer: claims.issuer ?? config.auth.issuer } : {}),
+    ...((claims.audience ?? config.auth.audience) ? { audience: claims.audience ?? config.auth.audience } : {}),
+    ...((claims.issuer ?? config.auth.issuer) ? { issuer: claims.issuer ?? config.auth.issuer } : {}),
   })
 }
 
@@ -68,7 +68,10 @@ export function tokenCommand(config: Readonly<Config>, argv: string[]): number {
     return 2
   }
   const ttlSeconds = parseDurationSeconds(values.ttl)
-  const roles = values.roles.split(',').map((role) => role.trim()).filter((role) => role !== '')
+  const roles = values.roles
+    .split(',')
+    .map((role) => role.trim())
+    .filter((role) => role !== '')
   console.log(mintToken(config, keys, { subject: values.sub, roles, ttlSeconds, audience: values.aud, issuer: values.iss, algorithm }))
   return 0
 }

@@ -13,5 +13,8 @@ export function checkFleetRules(config: Readonly<Config>, workers: number): void
   if (workers <= 1 && replicas <= 1) return
   if (config.rateLimit.redisUrl !== undefined || allowPerProcessState) return
   const processes = workers > 1 ? `${workers} workers` : `${replicas} replicas (fleet.replicas)`
-  throw new ConfigError('rateLimit.redisUrl', `${config.env} with ${processes} needs a shared store: set REDIS_URL, or set fleet.allowPerProcessState: true to accept per-process limits, revocations and model control`)
+  throw new ConfigError(
+    'rateLimit.redisUrl',
+    `${config.env} with ${processes} needs a shared store: set REDIS_URL, or set fleet.allowPerProcessState: true to accept per-process limits, revocations and model control`,
+  )
 }

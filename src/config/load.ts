@@ -12,7 +12,7 @@ import { checkSupplyRules } from './supply-rules.js'
 import { configSchema, type Config } from './schema.js'
 
 /** The shipped config folder: default.yaml plus one overlay per APP_ENV. */
-export const CONFIG_DIR = fileURLToPath(new URL('../../config/', import.meta.url))
+const CONFIG_DIR = fileURLToPath(new URL('../../config/', import.meta.url))
 
 const APP_ENVS = ['development', 'test', 'staging', 'production'] as const
 

@@ -2,13 +2,27 @@ import type { Config, UnsafeSettingKey } from './schema.js'
 import { ConfigError } from './config-error.js'
 
 /** Words of secrets seen in samples and tutorials; a deployment using one is as good as unauthenticated. */
-const PLACEHOLDER_WORDS = ['changeme', 'changeit', 'placeholder', 'yoursecret', 'your256bitsecret', 'secretkey', 'jwtsecret', 'replaceme', 'example', 'password', 'supersecret', 'insecure', 'notasecret']
+const PLACEHOLDER_WORDS = [
+  'changeme',
+  'changeit',
+  'placeholder',
+  'yoursecret',
+  'your256bitsecret',
+  'secretkey',
+  'jwtsecret',
+  'replaceme',
+  'example',
+  'password',
+  'supersecret',
+  'insecure',
+  'notasecret',
+]
 
 /** Minimum HS secret length in bytes (RFC 7518 §3.2: a key at least as long as the hash output). */
-export const MIN_SECRET_BYTES = 32
+const MIN_SECRET_BYTES = 32
 
 /** True for a known placeholder, a repeated pattern, a keyboard or alphabet run, or too few distinct characters. */
-export function isPlaceholderSecret(secret: string): boolean {
+function isPlaceholderSecret(secret: string): boolean {
   const letters = secret.toLowerCase().replace(/[^a-z0-9]/g, '')
   if (PLACEHOLDER_WORDS.some((word) => letters.includes(word))) return true
   if (/^(.{1,12}?)\1+$/.test(letters)) return true
@@ -45,10 +59,10 @@ function isSecureUrl(url: string): boolean {
 }
 
 /** The longest clock skew accepted for exp/nbf outside development (RFC 7519 allows "a few minutes"). */
-export const MAX_CLOCK_TOLERANCE_SECONDS = 300
+const MAX_CLOCK_TOLERANCE_SECONDS = 300
 
 /** The longest token lifetime accepted outside development without an explicit `allowUnsafe` entry. */
-export const MAX_TOKEN_LIFETIME_SECONDS = 7 * 86_400
+const MAX_TOKEN_LIFETIME_SECONDS = 7 * 86_400
 
 /** Refuses configs that are unsafe to run in staging or production (contract.md, "Environment"). */
 export function checkDeploymentRules(config: Config): void {
@@ -98,9 +112,17 @@ function weakSettingRules(config: Config): ConfigError | undefined {
   const checks: [boolean, UnsafeSettingKey, string][] = [
     [auth.clockToleranceSeconds > MAX_CLOCK_TOLERANCE_SECONDS, 'auth.clockToleranceSeconds', `at most ${MAX_CLOCK_TOLERANCE_SECONDS} s of clock skew in ${env}, ${accept}`],
     [auth.maxTokenLifetimeSeconds > MAX_TOKEN_LIFETIME_SECONDS, 'auth.maxTokenLifetimeSeconds', `tokens may live at most ${MAX_TOKEN_LIFETIME_SECONDS} s in ${env}, ${accept}`],
-    [usesPublicKeys(config) && (auth.issuer === undefined || auth.audience === undefined), 'auth.issuer', `public-key or JWKS tokens need auth.issuer and auth.audience in ${env}: any token the identity provider signs for another service would pass; ${accept}`],
+    [
+      usesPublicKeys(config) && (auth.issuer === undefined || auth.audience === undefined),
+      'auth.issuer',
+      `public-key or JWKS tokens need auth.issuer and auth.audience in ${env}: any token the identity provider signs for another service would pass; ${accept}`,
+    ],
     [!config.rateLimit.enabled, 'rateLimit.enabled', `rate limiting cannot be turned off in ${env}, ${accept}`],
-    [config.metrics.port !== undefined && isWildcard(config.metrics.host ?? config.server.host), 'metrics.host', `the token-free metrics listener must not bind every interface in ${env}; set metrics.host to a private address, ${accept}`],
+    [
+      config.metrics.port !== undefined && isWildcard(config.metrics.host ?? config.server.host),
+      'metrics.host',
+      `the token-free metrics listener must not bind every interface in ${env}; set metrics.host to a private address, ${accept}`,
+    ],
   ]
   const broken = checks.find(([fails]) => fails)
   return broken === undefined ? undefined : new ConfigError(broken[1], broken[2])

@@ -109,7 +109,10 @@ const rateLimitSchema = z.strictObject({
 const gitSourceSchema = z.strictObject({
   /** Any git remote: https://, ssh:// or user@host:path, file://. */
   url: z.string().min(1),
-  branch: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, 'expected a branch name').default('main'),
+  branch: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, 'expected a branch name')
+    .default('main'),
   /** Folder inside the repository laid out as a model repository. */
   path: z.string().default('.'),
   /** Where the clone lives; never inside models.dir. */
@@ -168,7 +171,11 @@ const cacheSchema = z.strictObject({
   enabled: z.boolean().default(true),
   maxEntries: z.number().int().positive().default(10_000),
   /** Estimated bytes of keys and answers together; answers larger than 1/16 of it are not kept. */
-  maxBytes: z.number().int().positive().default(64 * 1024 * 1024),
+  maxBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
   /** Answers expire after this long; 0 keeps them until evicted (a new version has new keys anyway). */
   ttlMs: z.number().int().min(0).default(0),
 })
@@ -241,15 +248,21 @@ const budgetsSchema = z.strictObject({
   /** The same from one client address. */
   maxAnonymousInFlightPerAddress: z.number().int().positive().default(32),
   /** Request body bytes held in memory at once, across all requests; past it 503 with Retry-After. */
-  maxBufferedBodyBytes: z.number().int().positive().default(64 * 1024 * 1024),
+  maxBufferedBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
 })
 
 const driftSchema = z.strictObject({
   /** Recent rows kept per served version with a reference profile, for PSI and means. */
   windowSize: z.number().int().min(10).max(1_000_000).default(1000),
   /** A feature's PSI below `warn` is ok, up to `alert` is warn, above is alert. */
-  thresholds: z.strictObject({ warn: z.number().positive().default(0.1), alert: z.number().positive().default(0.25) })
-    .refine((t) => t.warn <= t.alert, 'drift.thresholds.warn must not exceed alert').default({ warn: 0.1, alert: 0.25 }),
+  thresholds: z
+    .strictObject({ warn: z.number().positive().default(0.1), alert: z.number().positive().default(0.25) })
+    .refine((t) => t.warn <= t.alert, 'drift.thresholds.warn must not exceed alert')
+    .default({ warn: 0.1, alert: 0.25 }),
   /** Where models with `payloadLog` in model.yaml write their JSON Lines (one file set per model). */
   payloadLogDir: z.string().min(1).default('./payload-logs'),
 })
@@ -263,17 +276,21 @@ const streamBrokerSchema = z.strictObject({
   /** `mqtt://host:1883`, `mqtts://…`, or `nats://host:4222`. */
   url: z.string().min(1),
   /** Strings may use ${VAR}; `passwordFile` reads the password from a file (a mounted secret). */
-  credentials: z.strictObject({
-    username: z.string().min(1).optional(),
-    password: z.string().optional(),
-    passwordFile: z.string().min(1).optional(),
-  }).optional(),
-  tls: z.strictObject({
-    caFile: z.string().min(1).optional(),
-    certFile: z.string().min(1).optional(),
-    keyFile: z.string().min(1).optional(),
-    rejectUnauthorized: z.boolean().default(true),
-  }).optional(),
+  credentials: z
+    .strictObject({
+      username: z.string().min(1).optional(),
+      password: z.string().optional(),
+      passwordFile: z.string().min(1).optional(),
+    })
+    .optional(),
+  tls: z
+    .strictObject({
+      caFile: z.string().min(1).optional(),
+      certFile: z.string().min(1).optional(),
+      keyFile: z.string().min(1).optional(),
+      rejectUnauthorized: z.boolean().default(true),
+    })
+    .optional(),
   /** MQTT: the client id of the input session (persistent, so it must stay the same); `portcullis-<name>` when unset. */
   clientId: z.string().min(1).max(128).optional(),
   /** MQTT: subscribe as `$share/<group>/<input>`, so replicas split the messages. */
@@ -308,10 +325,10 @@ const streamSchema = z.strictObject({
   holdsReadiness: z.boolean().default(false),
 })
 
-const streamsSchema = z.array(streamSchema).default([]).refine(
-  (streams) => new Set(streams.map((stream) => stream.name)).size === streams.length,
-  'stream names must be unique',
-)
+const streamsSchema = z
+  .array(streamSchema)
+  .default([])
+  .refine((streams) => new Set(streams.map((stream) => stream.name)).size === streams.length, 'stream names must be unique')
 
 /** One entry of the `streams:` list. */
 export type StreamConfig = z.infer<typeof streamSchema>

@@ -65,10 +65,7 @@ function fieldName(model: string, kind: string, alias?: string): string {
   return JSON.stringify(alias === undefined ? [model, kind] : [model, kind, alias])
 }
 
-const fieldKey = z.union([
-  z.tuple([z.string(), z.enum(['active', 'canary', 'shadow', 'reload'])]),
-  z.tuple([z.string(), z.literal('alias'), z.string()]),
-])
+const fieldKey = z.union([z.tuple([z.string(), z.enum(['active', 'canary', 'shadow', 'reload'])]), z.tuple([z.string(), z.literal('alias'), z.string()])])
 const split = z.strictObject({ version: z.string(), weight: z.number().min(0).max(100) }).nullable()
 
 /**

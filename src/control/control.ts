@@ -6,10 +6,10 @@ import { fieldWriteOf, snapshotOf, type ControlChange, type ControlFields, type 
 import type { ControlStore } from './control-store.js'
 
 /** An alias name, as model.yaml allows it. */
-export const ALIAS_NAME = /^[a-z][a-z0-9_-]*$/
+const ALIAS_NAME = /^[a-z][a-z0-9_-]*$/
 
 /** A version number. */
-export const VERSION_NUMBER = /^[1-9]\d*$/
+const VERSION_NUMBER = /^[1-9]\d*$/
 
 /** A canary/shadow update: omitted keys stay, `null` stops the split. */
 export interface TrafficChange {
@@ -97,7 +97,11 @@ export class Control {
     const model = this.#model(name)
     const { aliases, defaultVersion, canary, shadow } = model.metadata
     if (aliases === undefined || !Object.hasOwn(aliases, alias)) throw new ApiError('not_found', `model "${name}" has no alias "${alias}"`)
-    const user = [['defaultVersion', defaultVersion], ['canary', canary?.version], ['shadow', shadow?.version]].find(([, ref]) => ref === alias)
+    const user = [
+      ['defaultVersion', defaultVersion],
+      ['canary', canary?.version],
+      ['shadow', shadow?.version],
+    ].find(([, ref]) => ref === alias)
     if (user !== undefined) throw new ApiError('invalid_input', `alias "${alias}" is used by ${user[0]}; change that first`)
     return this.#change({ model: name, kind: 'alias', alias, version: null })
   }
@@ -152,8 +156,10 @@ export class Control {
   #reloadHere(name: string): void {
     const reload = this.registry.reload(name)
     this.#reloads.set(name, reload)
-    reload.catch((err: Error) => this.logger.warn('reload asked by another process failed', { model: name, reason: err.message })).finally(() => {
-      if (this.#reloads.get(name) === reload) this.#reloads.delete(name)
-    })
+    reload
+      .catch((err: Error) => this.logger.warn('reload asked by another process failed', { model: name, reason: err.message }))
+      .finally(() => {
+        if (this.#reloads.get(name) === reload) this.#reloads.delete(name)
+      })
   }
 }

@@ -50,9 +50,12 @@ export class RedisControlStore implements ControlStore {
 
   async start(): Promise<void> {
     this.#commands.connect().catch((err: Error) => this.options.logger.warn('control store unreachable at start; serving on model.yaml until it answers', { reason: err.message }))
-    this.#subscriber.connect().then(() => this.#subscriber.subscribe(this.#channel)).catch((err: Error) => {
-      this.options.logger.warn('control store subscription failed; relying on periodic reads', { reason: err.message })
-    })
+    this.#subscriber
+      .connect()
+      .then(() => this.#subscriber.subscribe(this.#channel))
+      .catch((err: Error) => {
+        this.options.logger.warn('control store subscription failed; relying on periodic reads', { reason: err.message })
+      })
     await this.#ready(this.options.startTimeoutMs ?? 5_000)
     await this.#refresh()
     this.#resync = setInterval(() => void this.#refresh(), this.options.resyncMs)

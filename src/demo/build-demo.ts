@@ -15,7 +15,7 @@ export const DEMO_MODEL_NAMES = ['iris', 'iris-logreg'] as const
 export type DemoModelName = (typeof DEMO_MODEL_NAMES)[number]
 
 /** Version directory the demo models are written to. */
-export const DEMO_MODEL_VERSION = 1
+const DEMO_MODEL_VERSION = 1
 
 /** One built model: its directory (holding model.yaml and 1/model.onnx) and training accuracy. */
 export interface DemoModelReport {
@@ -78,12 +78,7 @@ async function writeModel(outDir: string, name: DemoModelName, model: TrainedCla
 export async function buildDemoModels(outDir: string): Promise<DemoBuildReport> {
   const iris = loadIris()
   const { forest, softmax } = trainDemoModels()
-  const forestCard = modelCard(
-    iris,
-    `Iris species classifier (random forest, ${DEFAULT_FOREST_OPTIONS.nTrees} trees)`,
-    'random-forest',
-    forest.accuracy,
-  )
+  const forestCard = modelCard(iris, `Iris species classifier (random forest, ${DEFAULT_FOREST_OPTIONS.nTrees} trees)`, 'random-forest', forest.accuracy)
   const softmaxCard = modelCard(iris, 'Iris species classifier (softmax regression)', 'softmax-regression', softmax.accuracy)
   return {
     models: [await writeModel(outDir, 'iris', forest, forestCard), await writeModel(outDir, 'iris-logreg', softmax, softmaxCard)],

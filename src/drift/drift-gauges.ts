@@ -5,7 +5,7 @@ import type { DriftMonitor } from './drift-monitor.js'
 import type { DriftReport } from './drift-window.js'
 
 /** Every served version with a profile, with its current drift report. */
-export function servedDrift(registry: Pick<ModelRegistry, 'list'>, monitor: DriftMonitor): { version: LoadedVersion; report: DriftReport }[] {
+function servedDrift(registry: Pick<ModelRegistry, 'list'>, monitor: DriftMonitor): { version: LoadedVersion; report: DriftReport }[] {
   const found: { version: LoadedVersion; report: DriftReport }[] = []
   for (const model of registry.list()) {
     for (const state of model.versions.values()) {
@@ -38,7 +38,12 @@ export function registerDriftGauges(metrics: Registry, registry: Pick<ModelRegis
   })
   const mean = new Gauge({ name: 'portcullis_drift_feature_mean', help: 'Mean of a feature over the recent rows', labelNames: featureLabels, registers })
   const referenceMean = new Gauge({ name: 'portcullis_drift_reference_mean', help: 'Mean of a feature in the reference profile', labelNames: featureLabels, registers })
-  const outOfRange = new Gauge({ name: 'portcullis_drift_out_of_range_share', help: 'Share of recent rows outside the reference range of a feature', labelNames: featureLabels, registers })
+  const outOfRange = new Gauge({
+    name: 'portcullis_drift_out_of_range_share',
+    help: 'Share of recent rows outside the reference range of a feature',
+    labelNames: featureLabels,
+    registers,
+  })
   const classShare = new Gauge({ name: 'portcullis_drift_class_share', help: 'Share of recent predictions per class', labelNames: classLabels, registers })
   const referenceClassShare = new Gauge({ name: 'portcullis_drift_reference_class_share', help: 'Share of reference predictions per class', labelNames: classLabels, registers })
   const window = new Gauge({ name: 'portcullis_drift_window_rows', help: 'Rows in the drift window of a version', labelNames: ['model', 'version'] as const, registers })

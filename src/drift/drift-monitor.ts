@@ -45,10 +45,13 @@ export class DriftMonitor {
     if (tracked === undefined) {
       const profile = version.profile
       // A profile whose features do not line up with the model's rows cannot be compared with them.
-      tracked = profile === undefined || profile.features.length !== version.featureCount ? null : {
-        window: new DriftWindow(profile, this.options.windowSize),
-        classIndex: classIndexOf(profile.classes.map((entry) => entry.label)),
-      }
+      tracked =
+        profile === undefined || profile.features.length !== version.featureCount
+          ? null
+          : {
+              window: new DriftWindow(profile, this.options.windowSize),
+              classIndex: classIndexOf(profile.classes.map((entry) => entry.label)),
+            }
       this.#tracked.set(version, tracked)
     }
     return tracked ?? undefined

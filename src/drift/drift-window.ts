@@ -64,7 +64,10 @@ export class DriftWindow {
   #next = 0
   #size = 0
 
-  constructor(readonly profile: ReferenceProfile, readonly capacity: number) {
+  constructor(
+    readonly profile: ReferenceProfile,
+    readonly capacity: number,
+  ) {
     this.#width = profile.features.length
     this.#values = new Float64Array(capacity * this.#width)
     this.#classes = new Int32Array(capacity)
@@ -99,7 +102,13 @@ export class DriftWindow {
         sum += value
         if (value < feature.min || value > feature.max) outside += 1
       }
-      const psi = size === 0 ? 0 : populationStabilityIndex(counts.map((c) => c / size), feature.shares)
+      const psi =
+        size === 0
+          ? 0
+          : populationStabilityIndex(
+              counts.map((c) => c / size),
+              feature.shares,
+            )
       features[feature.name] = {
         psi,
         mean: size === 0 ? Number.NaN : sum / size,

@@ -18,7 +18,10 @@ interface ModelLog {
 export class PayloadLog {
   readonly #logs = new Map<string, ModelLog>()
 
-  constructor(private readonly dir: string, private readonly random: () => number = Math.random) {}
+  constructor(
+    private readonly dir: string,
+    private readonly random: () => number = Math.random,
+  ) {}
 
   /** Logs the rows of one request when the model has a payload log and the request is sampled. */
   record(version: LoadedVersion, rows: readonly (readonly number[])[], prediction: Prediction): void {
@@ -42,10 +45,13 @@ export class PayloadLog {
 
   /** Flushes and closes every file. */
   async close(): Promise<void> {
-    const closing = [...this.#logs.values()].map(({ logger }) => new Promise<void>((done) => {
-      logger.on('finish', () => done())
-      logger.end()
-    }))
+    const closing = [...this.#logs.values()].map(
+      ({ logger }) =>
+        new Promise<void>((done) => {
+          logger.on('finish', () => done())
+          logger.end()
+        }),
+    )
     this.#logs.clear()
     await Promise.all(closing)
   }

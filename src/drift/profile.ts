@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path'
 import { z } from 'zod'
 
 /** Bins per feature in a reference profile. */
-export const PROFILE_BINS = 10
+const PROFILE_BINS = 10
 
 const featureProfileSchema = z.strictObject({
   name: z.string(),
@@ -19,12 +19,14 @@ const featureProfileSchema = z.strictObject({
 })
 
 /** profile.json: what the reference data looked like, per feature and per predicted class. */
-export const referenceProfileSchema = z.strictObject({
-  rows: z.number().int().positive(),
-  features: z.array(featureProfileSchema).min(1),
-  /** Share of reference rows the model assigned to each class, by label. */
-  classes: z.array(z.strictObject({ label: z.string(), share: z.number().min(0).max(1) })),
-}).refine((profile) => profile.features.every((feature) => feature.shares.length === feature.edges.length + 1), 'every feature needs one share more than it has edges')
+export const referenceProfileSchema = z
+  .strictObject({
+    rows: z.number().int().positive(),
+    features: z.array(featureProfileSchema).min(1),
+    /** Share of reference rows the model assigned to each class, by label. */
+    classes: z.array(z.strictObject({ label: z.string(), share: z.number().min(0).max(1) })),
+  })
+  .refine((profile) => profile.features.every((feature) => feature.shares.length === feature.edges.length + 1), 'every feature needs one share more than it has edges')
 
 /** A parsed reference profile. */
 export type ReferenceProfile = z.infer<typeof referenceProfileSchema>
@@ -74,7 +76,12 @@ function profileFeature(name: string, values: number[]): FeatureProfile {
 /** Computes the profile of reference rows and the classes a model predicted for them. */
 export function computeProfile(featureNames: readonly string[], rows: readonly (readonly number[])[], predicted: readonly string[], labels: readonly string[]): ReferenceProfile {
   if (rows.length === 0) throw new RangeError('a reference profile needs at least one row')
-  const features = featureNames.map((name, column) => profileFeature(name, rows.map((row) => row[column] ?? Number.NaN)))
+  const features = featureNames.map((name, column) =>
+    profileFeature(
+      name,
+      rows.map((row) => row[column] ?? Number.NaN),
+    ),
+  )
   const classes = labels.map((label) => ({ label, share: predicted.filter((p) => p === label).length / predicted.length }))
   return { rows: rows.length, features, classes }
 }

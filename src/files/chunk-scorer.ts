@@ -59,7 +59,7 @@ function rejection(record: InputRecord, code: string, message: string): Rejected
  * A message about the only row of a body without its position in the body (the rejects line has
  * the row): `row 0: x` → `x`, `/inputs/0/2: x` → `petal_length: x` (the feature at that index).
  */
-export function singleRowMessage(message: string, featureNames?: readonly string[]): string {
+function singleRowMessage(message: string, featureNames?: readonly string[]): string {
   if (message.startsWith('row 0: ')) return message.slice('row 0: '.length)
   const pointer = /^\/inputs\/0(?:\/([^:]*))?: /.exec(message)
   if (pointer === null) return message

@@ -26,7 +26,9 @@ export function isPredictPath(path: string): boolean {
  * (depth, array length, forbidden keys such as `__proto__`). Throws 400 with the line at fault.
  */
 export function tabularBody(bytes: Uint8Array, type: TabularType, limits: JsonLimits): { inputs: unknown[] } {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8').replace(/^\uFEFF/, '')
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
   const body = { inputs: type === 'text/csv' ? csvInputs(text) : ndjsonInputs(bytes, text, limits.maxDepth) }
   const fault = inspectParsed(body, limits)
   if (fault !== undefined) throw new ApiError('invalid_input', fault.message)
@@ -72,7 +74,10 @@ function ndjsonInputs(bytes: Uint8Array, text: string, maxDepth: number): unknow
  * `probabilities` per line) answer; `labels` name the probability columns.
  */
 export function tabularAnswer(type: TabularType, prediction: Prediction, labels: readonly string[] | undefined): string {
-  const rows = scoredRows(prediction.predictions.map((_, row) => ({ row })), prediction)
+  const rows = scoredRows(
+    prediction.predictions.map((_, row) => ({ row })),
+    prediction,
+  )
   if (type === 'application/x-ndjson') return `${rows.map(jsonLine).join('\n')}\n`
   const first = rows[0]
   if (first === undefined) return ''

@@ -18,7 +18,7 @@ const MISSING = new Set(['', 'NaN', 'nan', 'NA', 'null'])
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
 
 /** One CSV cell as a predict value: a number, null for a missing value, or the text itself. */
-export function cellValue(text: string): number | string | null {
+function cellValue(text: string): number | string | null {
   const trimmed = text.trim()
   if (MISSING.has(trimmed)) return null
   return NUMBER.test(trimmed) ? Number(trimmed) : text

@@ -25,7 +25,7 @@ export interface LocalScorerOptions {
  * The operator at the terminal: the files are theirs and so is the model repository, so the
  * principal holds every configured role (README, "Files").
  */
-export function operatorPrincipal(config: Readonly<Config>): Principal {
+function operatorPrincipal(config: Readonly<Config>): Principal {
   return { subject: 'cli-operator', roles: Object.keys(config.rbac.roles), expiresAt: Number.MAX_SAFE_INTEGER }
 }
 

@@ -40,7 +40,7 @@ async function describeModel(url: string, authorization: string): Promise<{ labe
   if (response.status === 401 || response.status === 404) throw new UsageError(`${url}: ${await errorOf(response).then((e) => e.message)}`)
   // Without models:read the run goes on; probability columns are then named by class index.
   if (!response.ok) return {}
-  const body = await response.json() as { labels?: unknown; features?: unknown }
+  const body = (await response.json()) as { labels?: unknown; features?: unknown }
   const labels = Array.isArray(body.labels) ? body.labels.map(String) : undefined
   const featureNames = Array.isArray(body.features) ? body.features.map((feature: { name?: unknown }) => String(feature.name)) : undefined
   return { ...(labels === undefined ? {} : { labels }), ...(featureNames === undefined ? {} : { featureNames }) }
@@ -50,7 +50,7 @@ async function postRows(url: string, authorization: string, inputs: unknown[]): 
   const body = JSON.stringify({ inputs })
   for (let attempt = 0; ; attempt += 1) {
     const response = await fetch(url, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body })
-    if (response.ok) return await response.json() as Prediction
+    if (response.ok) return (await response.json()) as Prediction
     const error = await errorOf(response)
     if ((response.status !== 429 && response.status !== 503) || attempt >= MAX_RETRIES) throw error
     const retryAfter = Number(response.headers.get('retry-after') ?? '1')

@@ -68,7 +68,10 @@ class CsvWriter implements RowWriter {
   readonly #lines: LineWriter
   #layout: FlatLayout | undefined
 
-  constructor(path: string, private readonly labels: readonly string[] | undefined) {
+  constructor(
+    path: string,
+    private readonly labels: readonly string[] | undefined,
+  ) {
     this.#lines = new LineWriter(path)
   }
 
@@ -98,7 +101,10 @@ class ParquetRowWriter implements RowWriter {
   #numeric: boolean | undefined
   #pending: ScoredRow[] = []
 
-  constructor(private readonly path: string, private readonly labels: readonly string[] | undefined) {}
+  constructor(
+    private readonly path: string,
+    private readonly labels: readonly string[] | undefined,
+  ) {}
 
   async write(rows: readonly ScoredRow[]): Promise<void> {
     for (const row of rows) this.#pending.push(row)
@@ -126,14 +132,18 @@ class ParquetRowWriter implements RowWriter {
 }
 
 function parquetColumns(rows: readonly ScoredRow[], layout: FlatLayout, numeric: boolean): ColumnSource[] {
-  const key: ColumnSource = layout.key === 'id'
-    ? { name: 'id', type: 'STRING', nullable: true, data: rows.map((row) => (row.id === undefined ? null : String(row.id))) }
-    : { name: 'row', type: 'INT64', nullable: false, data: rows.map((row) => BigInt(row.row)) }
+  const key: ColumnSource =
+    layout.key === 'id'
+      ? { name: 'id', type: 'STRING', nullable: true, data: rows.map((row) => (row.id === undefined ? null : String(row.id))) }
+      : { name: 'row', type: 'INT64', nullable: false, data: rows.map((row) => BigInt(row.row)) }
   const prediction: ColumnSource = numeric
     ? { name: 'prediction', type: 'DOUBLE', nullable: false, data: Float64Array.from(rows, (row) => Number(row.prediction)) }
     : { name: 'prediction', type: 'STRING', nullable: false, data: rows.map((row) => String(flatPrediction(row.prediction))) }
   const probabilities = layout.probabilityColumns.map((name, index): ColumnSource => ({
-    name, type: 'DOUBLE', nullable: true, data: rows.map((row) => row.probabilities?.[index] ?? null),
+    name,
+    type: 'DOUBLE',
+    nullable: true,
+    data: rows.map((row) => row.probabilities?.[index] ?? null),
   }))
   return [key, prediction, ...probabilities]
 }

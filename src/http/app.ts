@@ -2,9 +2,23 @@ import Koa from 'koa'
 import type { Config } from '../config/schema.js'
 import type { AppDeps } from './deps.js'
 import {
-  accessLogStage, apiRoutesStage, authFailuresStage, authenticatedShareStage, authenticateStage, bodyGuardStage, budgetStage, buildPipeline,
-  corsStage, errorEnvelopeStage, notFoundStage, protocolStage, publicRoutesStage, rateLimitAddressStage, rateLimitSubjectStage,
-  requestIdStage, securityHeadersStage,
+  accessLogStage,
+  apiRoutesStage,
+  authFailuresStage,
+  authenticatedShareStage,
+  authenticateStage,
+  bodyGuardStage,
+  budgetStage,
+  buildPipeline,
+  corsStage,
+  errorEnvelopeStage,
+  notFoundStage,
+  protocolStage,
+  publicRoutesStage,
+  rateLimitAddressStage,
+  rateLimitSubjectStage,
+  requestIdStage,
+  securityHeadersStage,
 } from './stages.js'
 import type { AppState } from './state.js'
 

@@ -21,7 +21,8 @@ export function measureDepth(bytes: Uint8Array, maxDepth: number): JsonFault | u
   for (let i = 0; i < bytes.length; i += 1) {
     const code = bytes[i]
     if (inString) {
-      if (code === 92) i += 1 // backslash: skip the escaped character
+      if (code === 92)
+        i += 1 // backslash: skip the escaped character
       else if (code === 34) inString = false
     } else if (code === 34) {
       inString = true

@@ -2,10 +2,10 @@ import type Router from '@koa/router'
 import type { AppContext, AppState } from './state.js'
 
 /** The `{route}` label of requests that match no route (design.md, invariant 6). */
-export const UNMATCHED_ROUTE = 'unmatched'
+const UNMATCHED_ROUTE = 'unmatched'
 
 /** The `{method}` label of methods outside the fixed set below. */
-export const OTHER_METHOD = 'OTHER'
+const OTHER_METHOD = 'OTHER'
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
 

@@ -38,7 +38,12 @@ export function assembleRoutes(deps: AppDeps, rateStore: RateLimitStore): RouteT
   const { config, metrics, registry } = deps
   const roleMap = roleMapFrom(config)
   const { maxRows } = config.limits
-  const sections = [...apiSections({ maxRows }), supplyOpenApiSection({ admin: deps.supply !== undefined, gitHook: deps.supply?.git !== undefined }), adminControlOpenApi, consoleOpenApiSection]
+  const sections = [
+    ...apiSections({ maxRows }),
+    supplyOpenApiSection({ admin: deps.supply !== undefined, gitHook: deps.supply?.git !== undefined }),
+    adminControlOpenApi,
+    consoleOpenApiSection,
+  ]
   const publicRoutes = combine([
     healthRoutes(registry, deps.streams),
     oipHealthRoutes(registry, deps.streams),
@@ -52,7 +57,15 @@ export function assembleRoutes(deps: AppDeps, rateStore: RateLimitStore): RouteT
     driftRoutes(registry, deps.drift, roleMap),
     predictRoutes({ door: deps.rowDoor, metrics, defaultModel: config.models.default }),
     oipRoutes({ registry, door: deps.tensorDoor, metrics, roleMap }),
-    adminRoutes({ control: deps.control, registry, revocations: deps.revocations, audit: deps.audit, logger: deps.logger, roleMap, maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds }),
+    adminRoutes({
+      control: deps.control,
+      registry,
+      revocations: deps.revocations,
+      audit: deps.audit,
+      logger: deps.logger,
+      roleMap,
+      maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds,
+    }),
     metricsRoutes(metrics.registry.contentType, deps.scrape, roleMap),
     artifactRoutes({ registry, dir: resolve(config.models.dir), roleMap }),
     ...(deps.supply === undefined ? [] : [supplyRoutes({ publisher: deps.supply.publisher, audit: deps.supply.audit, roleMap, maxUploadBytes: config.models.maxUploadBytes })]),
@@ -66,13 +79,15 @@ export function assembleRoutes(deps: AppDeps, rateStore: RateLimitStore): RouteT
 function gitHook(deps: AppDeps, rateStore: RateLimitStore): Router<AppState>[] {
   const git = deps.supply?.git
   if (git === undefined) return []
-  return [gitHookRoutes({
-    sync: git.sync,
-    secret: git.webhookSecret,
-    maxDeliveryIds: git.maxDeliveryIds,
-    limiter: rateLimit({ name: 'git_hook', rate: parseRate(git.webhookRate), identify: (ctx) => ctx.ip, metrics: deps.metrics, store: rateStore }),
-    logger: deps.logger,
-  })]
+  return [
+    gitHookRoutes({
+      sync: git.sync,
+      secret: git.webhookSecret,
+      maxDeliveryIds: git.maxDeliveryIds,
+      limiter: rateLimit({ name: 'git_hook', rate: parseRate(git.webhookRate), identify: (ctx) => ctx.ip, metrics: deps.metrics, store: rateStore }),
+      logger: deps.logger,
+    }),
+  ]
 }
 
 /** One router for several, so allowedMethods sees every method a path has. */

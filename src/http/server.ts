@@ -31,9 +31,10 @@ export function createServer(app: Koa<AppState>, config: Readonly<Config>): Serv
     connectionsCheckingInterval: Math.min(1_000, settings.headersTimeoutMs),
   }
   const { tls } = settings
-  const server = tls === undefined
-    ? createHttpServer(options, handler)
-    : createHttpsServer({ ...options, cert: readTlsFile(tls.certFile, 'server.tls.certFile'), key: readTlsFile(tls.keyFile, 'server.tls.keyFile') }, handler)
+  const server =
+    tls === undefined
+      ? createHttpServer(options, handler)
+      : createHttpsServer({ ...options, cert: readTlsFile(tls.certFile, 'server.tls.certFile'), key: readTlsFile(tls.keyFile, 'server.tls.keyFile') }, handler)
   limitConnections(server, {
     maxConnections: config.budgets.maxConnections,
     // Behind a trusted proxy every connection comes from the proxy: the edge bounds its clients there.

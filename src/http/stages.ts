@@ -105,14 +105,18 @@ export function rateLimitAddressStage({ config, metrics, rateStore, routes }: Pi
   const { publicRoutes } = routes
   const mayBePublic = pathGate(publicRoutes)
   const isPublic = (path: string, method: string): boolean => mayBePublic(path) && publicRoutes.match(path, method).route
-  return stage('rate_limit_address', metrics, rateLimit({
-    name: 'anonymous',
-    rate: parseRate(config.rateLimit.anonymous),
-    identify: (ctx) => (ctx.get('Authorization') === '' || isPublic(ctx.path, ctx.method) ? ctx.ip : false),
+  return stage(
+    'rate_limit_address',
     metrics,
-    store: rateStore,
-    whenStoreDown: 'local',
-  }))
+    rateLimit({
+      name: 'anonymous',
+      rate: parseRate(config.rateLimit.anonymous),
+      identify: (ctx) => (ctx.get('Authorization') === '' || isPublic(ctx.path, ctx.method) ? ctx.ip : false),
+      metrics,
+      store: rateStore,
+      whenStoreDown: 'local',
+    }),
+  )
 }
 
 /** Liveness, readiness and the API documents, answered without a token. */
@@ -132,13 +136,19 @@ export function authFailuresStage({ config, metrics, redis, storeHealth }: Pipel
 /** Verifies the bearer token from the headers (or acts as "anonymous" when auth is off). */
 export function authenticateStage({ config, keys, revocations, metrics }: Pipeline): AppMiddleware {
   const { auth } = config
-  return stage('authenticate', metrics, !auth.enabled ? anonymousAccess({ roles: Object.keys(config.rbac.roles) }) : authenticate({
-    keys,
-    revocations,
+  return stage(
+    'authenticate',
     metrics,
-    tokenCacheSize: auth.tokenCacheSize,
-    policy: verifyPolicyOf(config),
-  }))
+    !auth.enabled
+      ? anonymousAccess({ roles: Object.keys(config.rbac.roles) })
+      : authenticate({
+          keys,
+          revocations,
+          metrics,
+          tokenCacheSize: auth.tokenCacheSize,
+          policy: verifyPolicyOf(config),
+        }),
+  )
 }
 
 /** An authenticated request moves to the share that anonymous requests cannot fill (server.maxInFlight). */
@@ -157,7 +167,11 @@ export function rateLimitSubjectStage({ config, metrics, rateStore, routes }: Pi
 /** Reads and parses the body, only now that the caller is known and within its limits. */
 export function bodyGuardStage({ config, metrics, bodyBytes }: Pipeline): AppMiddleware {
   const { limits } = config
-  return stage('body_guard', metrics, bodyGuard({ maxBodyBytes: limits.maxBodyBytes, maxDepth: limits.maxJsonDepth, maxArrayLength: limits.maxArrayLength, budget: bodyBytes, readsOwnBody }))
+  return stage(
+    'body_guard',
+    metrics,
+    bodyGuard({ maxBodyBytes: limits.maxBodyBytes, maxDepth: limits.maxJsonDepth, maxArrayLength: limits.maxArrayLength, budget: bodyBytes, readsOwnBody }),
+  )
 }
 
 /** "No route answered" becomes a 404 in the envelope (after the router's own 405). */

@@ -28,26 +28,30 @@ export function createScrape(registry: Registry): () => Promise<string> {
   process.on('message', (message: unknown) => {
     if (!isMetricsMessage(message) || message.portcullisMetrics !== 'collect') return
     // A worker that cannot read its registry sends nothing; the primary leaves it out after its timeout.
-    registry.getMetricsAsJSON().then((metrics) => send({ portcullisMetrics: 'report', id: message.id, metrics }), () => undefined)
+    registry.getMetricsAsJSON().then(
+      (metrics) => send({ portcullisMetrics: 'report', id: message.id, metrics }),
+      () => undefined,
+    )
   })
   const waiting = new Map<string, (text: string) => void>()
   process.on('message', (message: unknown) => {
     if (!isMetricsMessage(message) || message.portcullisMetrics !== 'text') return
     waiting.get(message.id)?.(message.text)
   })
-  return () => new Promise((resolve, reject) => {
-    const id = randomUUID()
-    const timer = setTimeout(() => {
-      waiting.delete(id)
-      reject(new Error('the cluster primary did not answer the scrape'))
-    }, COLLECT_TIMEOUT_MS * 2)
-    waiting.set(id, (text) => {
-      clearTimeout(timer)
-      waiting.delete(id)
-      resolve(text)
+  return () =>
+    new Promise((resolve, reject) => {
+      const id = randomUUID()
+      const timer = setTimeout(() => {
+        waiting.delete(id)
+        reject(new Error('the cluster primary did not answer the scrape'))
+      }, COLLECT_TIMEOUT_MS * 2)
+      waiting.set(id, (text) => {
+        clearTimeout(timer)
+        waiting.delete(id)
+        resolve(text)
+      })
+      send({ portcullisMetrics: 'scrape', id })
     })
-    send({ portcullisMetrics: 'scrape', id })
-  })
 }
 
 /**
@@ -77,9 +81,14 @@ export function hostClusterMetrics(logger: Logger): void {
       clearTimeout(timer)
       collecting.delete(message.id)
       // The primary must never die of a scrape: a failed aggregation is logged, and the asking worker answers 500 after its timeout.
-      Promise.resolve().then(() => AggregatorRegistry.aggregate(round.reports).metrics()).then((text) => {
-        if (worker.isConnected()) worker.send({ portcullisMetrics: 'text', id: message.id, text } satisfies MetricsMessage)
-      }, (err: Error) => logger.error('summing the workers\' metrics failed', { reason: err.message }))
+      Promise.resolve()
+        .then(() => AggregatorRegistry.aggregate(round.reports).metrics())
+        .then(
+          (text) => {
+            if (worker.isConnected()) worker.send({ portcullisMetrics: 'text', id: message.id, text } satisfies MetricsMessage)
+          },
+          (err: Error) => logger.error("summing the workers' metrics failed", { reason: err.message }),
+        )
     }
     collecting.set(message.id, round)
     for (const live of workers) live?.send({ portcullisMetrics: 'collect', id: message.id } satisfies MetricsMessage)

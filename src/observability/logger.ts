@@ -23,9 +23,7 @@ export interface LoggerOptions {
 
 /** Builds the JSON-lines logger with redaction of credential-bearing keys. */
 export function createLogger(options: LoggerOptions): Logger {
-  const transport = options.stream
-    ? new winston.transports.Stream({ stream: options.stream })
-    : new winston.transports.Console()
+  const transport = options.stream ? new winston.transports.Stream({ stream: options.stream }) : new winston.transports.Console()
   return winston.createLogger({
     level: options.level,
     silent: options.silent ?? false,

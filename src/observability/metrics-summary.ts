@@ -29,12 +29,7 @@ export interface MetricsSummary {
  * the differences, and no sample is lost to a missed poll.
  */
 export async function summarizeMetrics(metrics: Metrics): Promise<MetricsSummary> {
-  const [requests, cache, stages, batches] = await Promise.all([
-    metrics.httpRequests.get(),
-    metrics.cacheRequests.get(),
-    metrics.stageDuration.get(),
-    metrics.batchSize.get(),
-  ])
+  const [requests, cache, stages, batches] = await Promise.all([metrics.httpRequests.get(), metrics.cacheRequests.get(), metrics.stageDuration.get(), metrics.batchSize.get()])
   const byClass: Record<string, number> = { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 }
   let total = 0
   for (const { labels, value } of requests.values) {

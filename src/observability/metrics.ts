@@ -5,7 +5,7 @@ import { FastCounter } from './fast-counter.js'
 import { FastHistogram } from './fast-histogram.js'
 
 /** The values of `portcullis_cache_requests_total{result}`. */
-export const CACHE_RESULTS = ['hit', 'miss', 'bypass'] as const
+const CACHE_RESULTS = ['hit', 'miss', 'bypass'] as const
 
 /** One cache lookup outcome. */
 export type CacheResult = (typeof CACHE_RESULTS)[number]
@@ -43,20 +43,70 @@ export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
   const registers = [registry]
   const metrics: Metrics = {
     registry,
-    httpRequests: new FastCounter({ name: 'portcullis_http_requests_total', help: 'HTTP requests by method, route template and status', labelNames: ['method', 'route', 'status'] as const, registers }),
-    httpDuration: new FastHistogram({ name: 'portcullis_http_request_duration_seconds', help: 'HTTP request latency by method and route template', labelNames: ['method', 'route'] as const, buckets: LATENCY_BUCKETS, registers }),
-    stageDuration: new FastHistogram({ name: 'portcullis_stage_duration_seconds', help: 'Time spent in each pipeline stage, excluding the stages after it, by the door the request came through', labelNames: ['stage', 'door'] as const, buckets: LATENCY_BUCKETS, registers }),
+    httpRequests: new FastCounter({
+      name: 'portcullis_http_requests_total',
+      help: 'HTTP requests by method, route template and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers,
+    }),
+    httpDuration: new FastHistogram({
+      name: 'portcullis_http_request_duration_seconds',
+      help: 'HTTP request latency by method and route template',
+      labelNames: ['method', 'route'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    stageDuration: new FastHistogram({
+      name: 'portcullis_stage_duration_seconds',
+      help: 'Time spent in each pipeline stage, excluding the stages after it, by the door the request came through',
+      labelNames: ['stage', 'door'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
     authFailures: new FastCounter({ name: 'portcullis_auth_failures_total', help: 'Rejected authentications by fixed reason code', labelNames: ['reason'] as const, registers }),
     rateLimited: new FastCounter({ name: 'portcullis_rate_limited_total', help: 'Requests refused by a rate limit, by limit name', labelNames: ['limit'] as const, registers }),
     errors: new FastCounter({ name: 'portcullis_errors_total', help: 'Error responses by error code', labelNames: ['code'] as const, registers }),
-    cacheRequests: new FastCounter({ name: 'portcullis_cache_requests_total', help: 'Prediction cache lookups: hit, miss, or bypass (Cache-Control: no-cache)', labelNames: ['result'] as const, registers }),
-    inferenceDuration: new FastHistogram({ name: 'portcullis_inference_duration_seconds', help: 'ONNX session run time by model and version', labelNames: ['model', 'version'] as const, buckets: LATENCY_BUCKETS, registers }),
+    cacheRequests: new FastCounter({
+      name: 'portcullis_cache_requests_total',
+      help: 'Prediction cache lookups: hit, miss, or bypass (Cache-Control: no-cache)',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    inferenceDuration: new FastHistogram({
+      name: 'portcullis_inference_duration_seconds',
+      help: 'ONNX session run time by model and version',
+      labelNames: ['model', 'version'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
     batchSize: new FastHistogram({ name: 'portcullis_batch_size', help: 'Rows per ONNX session run', labelNames: ['model'] as const, buckets: BATCH_BUCKETS, registers }),
-    modelLoaded: new Gauge({ name: 'portcullis_model_loaded', help: '1 when a model version is loaded and ready (under --workers: on every worker)', aggregator: 'min', labelNames: ['model', 'version'] as const, registers }),
+    modelLoaded: new Gauge({
+      name: 'portcullis_model_loaded',
+      help: '1 when a model version is loaded and ready (under --workers: on every worker)',
+      aggregator: 'min',
+      labelNames: ['model', 'version'] as const,
+      registers,
+    }),
     modelLoadFailures: new FastCounter({ name: 'portcullis_model_load_failures_total', help: 'Failed model version loads', labelNames: ['model'] as const, registers }),
-    predictions: new FastCounter({ name: 'portcullis_predictions_total', help: 'Predicted rows by model, version and label (labels from the model\'s own set only)', labelNames: ['model', 'version', 'label'] as const, registers }),
-    predictionConfidence: new FastHistogram({ name: 'portcullis_prediction_confidence', help: 'Top-class probability per predicted row', labelNames: ['model'] as const, buckets: CONFIDENCE_BUCKETS, registers }),
-    shadowAgreement: new FastCounter({ name: 'portcullis_shadow_agreement_total', help: 'Shadow answers compared with the primary: agree, disagree, error, or dropped (shadow queue full)', labelNames: ['model', 'result'] as const, registers }),
+    predictions: new FastCounter({
+      name: 'portcullis_predictions_total',
+      help: "Predicted rows by model, version and label (labels from the model's own set only)",
+      labelNames: ['model', 'version', 'label'] as const,
+      registers,
+    }),
+    predictionConfidence: new FastHistogram({
+      name: 'portcullis_prediction_confidence',
+      help: 'Top-class probability per predicted row',
+      labelNames: ['model'] as const,
+      buckets: CONFIDENCE_BUCKETS,
+      registers,
+    }),
+    shadowAgreement: new FastCounter({
+      name: 'portcullis_shadow_agreement_total',
+      help: 'Shadow answers compared with the primary: agree, disagree, error, or dropped (shadow queue full)',
+      labelNames: ['model', 'result'] as const,
+      registers,
+    }),
   }
   preallocate(metrics)
   return metrics

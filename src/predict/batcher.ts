@@ -155,7 +155,11 @@ export class MicroBatcher<Row, Result> {
       for (const entry of batch) entry.reject(err)
       return
     } finally {
-      this.observer?.batchDone(count, batch.map((entry) => entry.rows), (performance.now() - started) / 1000)
+      this.observer?.batchDone(
+        count,
+        batch.map((entry) => entry.rows),
+        (performance.now() - started) / 1000,
+      )
     }
     if (only !== undefined) {
       only.resolve(result)

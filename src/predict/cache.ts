@@ -43,10 +43,12 @@ export class PredictionCache {
    * /api/v1 and the same tensor sent to /v2 make the same key, so they are computed once.
    */
   key(version: CacheKeyVersion, feeds: Tensors): string {
-    const inputs = Object.keys(feeds).sort().map((name) => {
-      const tensor = feeds[name] as Tensors[string]
-      return `${name}\u0000${tensor.type}\u0000${tensor.dims.join('x')}\u0000${tensorBytes(tensor.data)}`
-    })
+    const inputs = Object.keys(feeds)
+      .sort()
+      .map((name) => {
+        const tensor = feeds[name] as Tensors[string]
+        return `${name}\u0000${tensor.type}\u0000${tensor.dims.join('x')}\u0000${tensorBytes(tensor.data)}`
+      })
     return `${version.model}\u0000${version.version}\u0000${version.digest.slice(0, 16)}\u0000${this.#serial(version)}\u0000${inputs.join('\u0000')}`
   }
 

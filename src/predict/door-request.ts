@@ -32,7 +32,7 @@ export interface RouteAccess {
  * roles (src/security/model-access.ts), then the version (canary-aware), all before the cache or
  * a session is touched (design.md, invariant 1).
  */
-export function authorizeRoute(access: RouteAccess, principal: Principal | undefined, model: string, version: string | undefined, door: Door): Route {
+function authorizeRoute(access: RouteAccess, principal: Principal | undefined, model: string, version: string | undefined, door: Door): Route {
   return timeStageSync(access.metrics, 'authorize', door, () => {
     guardModel(access.registry, principal, 'predict', model, access.roleMap)
     return access.registry.route(model, version, principal?.subject)

@@ -130,9 +130,10 @@ export class InferenceCore {
     if (batcher === undefined) {
       const batching = this.options.batching === undefined ? undefined : { ...this.options.batching, ...version.metadata.batching }
       const byRow = inputsByRow(version) && outputsByRow(version, this.#fetchesOf(version))
-      batcher = batching?.enabled === true && byRow
-        ? new MicroBatcher((queued: QueuedFeeds[]) => this.#run(version, concatRows(queued.map((entry) => entry.feeds))), sliceRows, batching, this.#observer())
-        : null
+      batcher =
+        batching?.enabled === true && byRow
+          ? new MicroBatcher((queued: QueuedFeeds[]) => this.#run(version, concatRows(queued.map((entry) => entry.feeds))), sliceRows, batching, this.#observer())
+          : null
       byShape.set(shape, batcher)
     }
     return batcher

@@ -3,10 +3,7 @@ import { ApiError } from '../errors/api-error.js'
 import type { LoadedVersion } from '../models/loaded-version.js'
 
 /** A row as the client sends it: positional values, or values keyed by feature name. */
-const rowSchema = z.union([
-  z.array(z.number().nullable()),
-  z.record(z.string(), z.number().nullable()),
-])
+const rowSchema = z.union([z.array(z.number().nullable()), z.record(z.string(), z.number().nullable())])
 
 /** The v1 predict body (contract.md, "Predict request and response"). */
 export function predictBodySchema(maxRows: number) {
@@ -74,7 +71,10 @@ function invalid(message: string, row: number): ApiError {
 }
 
 function fromZod(error: z.ZodError): ApiError {
-  const details = error.issues.slice(0, 10).map(unwrapUnion).map((issue) => ({ path: pointer(issue.path), message: describe(issue) }))
+  const details = error.issues
+    .slice(0, 10)
+    .map(unwrapUnion)
+    .map((issue) => ({ path: pointer(issue.path), message: describe(issue) }))
   const first = details[0]
   return new ApiError('invalid_input', first === undefined ? 'invalid request body' : `${first.path}: ${first.message}`, { details })
 }

@@ -11,8 +11,7 @@ export interface OutputPlan {
 export function planOutputs(version: LoadedVersion): OutputPlan {
   const named = version.metadata.outputs
   const label = named?.label ?? version.outputs.find((o) => /label/i.test(o.name) && o.shape.length === 1)?.name
-  const probabilities = named?.probabilities
-    ?? version.outputs.find((o) => /prob/i.test(o.name) && o.shape.length === 2 && o.dtype.startsWith('float'))?.name
+  const probabilities = named?.probabilities ?? version.outputs.find((o) => /prob/i.test(o.name) && o.shape.length === 2 && o.dtype.startsWith('float'))?.name
   return { label, probabilities }
 }
 

@@ -45,7 +45,9 @@ export class ShadowMirror {
     }
     this.#begin()
     setImmediate(() => {
-      void this.#run(copy).then((result) => counter.labels(copy.model, result).inc()).finally(() => this.#end())
+      void this.#run(copy)
+        .then((result) => counter.labels(copy.model, result).inc())
+        .finally(() => this.#end())
     })
   }
 

@@ -67,11 +67,12 @@ export class TensorDoor extends AuthorizingDoor<TensorDoorOptions> {
     return {
       version: shadow,
       feeds: () => tensorFeeds(checkInferRequest(shadow, body, this.options.limits)),
-      agree: (mine, theirs) => names.every((name) => {
-        const a = outputTensor(mine, name)
-        const b = theirs[name] === undefined ? undefined : outputTensor(theirs, name)
-        return b !== undefined && sameAnswer(a.shape, b.shape) && sameAnswer(a.data, b.data)
-      }),
+      agree: (mine, theirs) =>
+        names.every((name) => {
+          const a = outputTensor(mine, name)
+          const b = theirs[name] === undefined ? undefined : outputTensor(theirs, name)
+          return b !== undefined && sameAnswer(a.shape, b.shape) && sameAnswer(a.data, b.data)
+        }),
     }
   }
 }

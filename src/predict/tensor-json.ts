@@ -15,19 +15,36 @@ export function toOrtTensor(input: CheckedTensor): ort.Tensor {
   const values = input.values
   const numbers = values as number[]
   switch (input.dtype) {
-    case 'float32': return new ort.Tensor('float32', Float32Array.from(numbers), input.shape)
-    case 'float64': return new ort.Tensor('float64', Float64Array.from(numbers), input.shape)
-    case 'int8': return new ort.Tensor('int8', Int8Array.from(numbers), input.shape)
-    case 'uint8': return new ort.Tensor('uint8', Uint8Array.from(numbers), input.shape)
-    case 'int16': return new ort.Tensor('int16', Int16Array.from(numbers), input.shape)
-    case 'uint16': return new ort.Tensor('uint16', Uint16Array.from(numbers), input.shape)
-    case 'int32': return new ort.Tensor('int32', Int32Array.from(numbers), input.shape)
-    case 'uint32': return new ort.Tensor('uint32', Uint32Array.from(numbers), input.shape)
-    case 'int64': return new ort.Tensor('int64', BigInt64Array.from(numbers, BigInt), input.shape)
-    case 'uint64': return new ort.Tensor('uint64', BigUint64Array.from(numbers, BigInt), input.shape)
-    case 'bool': return new ort.Tensor('bool', Uint8Array.from(values, (value) => (value === true ? 1 : 0)), input.shape)
-    case 'string': return new ort.Tensor('string', values as string[], input.shape)
-    default: throw new Error(`no tensor conversion for ${input.dtype}`)
+    case 'float32':
+      return new ort.Tensor('float32', Float32Array.from(numbers), input.shape)
+    case 'float64':
+      return new ort.Tensor('float64', Float64Array.from(numbers), input.shape)
+    case 'int8':
+      return new ort.Tensor('int8', Int8Array.from(numbers), input.shape)
+    case 'uint8':
+      return new ort.Tensor('uint8', Uint8Array.from(numbers), input.shape)
+    case 'int16':
+      return new ort.Tensor('int16', Int16Array.from(numbers), input.shape)
+    case 'uint16':
+      return new ort.Tensor('uint16', Uint16Array.from(numbers), input.shape)
+    case 'int32':
+      return new ort.Tensor('int32', Int32Array.from(numbers), input.shape)
+    case 'uint32':
+      return new ort.Tensor('uint32', Uint32Array.from(numbers), input.shape)
+    case 'int64':
+      return new ort.Tensor('int64', BigInt64Array.from(numbers, BigInt), input.shape)
+    case 'uint64':
+      return new ort.Tensor('uint64', BigUint64Array.from(numbers, BigInt), input.shape)
+    case 'bool':
+      return new ort.Tensor(
+        'bool',
+        Uint8Array.from(values, (value) => (value === true ? 1 : 0)),
+        input.shape,
+      )
+    case 'string':
+      return new ort.Tensor('string', values as string[], input.shape)
+    default:
+      throw new Error(`no tensor conversion for ${input.dtype}`)
   }
 }
 

@@ -26,7 +26,10 @@ export function batchRows(feeds: Tensors): number | undefined {
 
 /** The dimensions after the batch dimension of every input, as one string: requests merge only when theirs agree. */
 export function rowShapeKey(feeds: Tensors): string {
-  return Object.keys(feeds).sort().map((name) => `${name}:${feeds[name]?.type ?? ''}:${feeds[name]?.dims.slice(1).join('x') ?? ''}`).join(';')
+  return Object.keys(feeds)
+    .sort()
+    .map((name) => `${name}:${feeds[name]?.type ?? ''}:${feeds[name]?.dims.slice(1).join('x') ?? ''}`)
+    .join(';')
 }
 
 /** Joins the feeds of several requests along the batch dimension, input by input. */

@@ -6,7 +6,7 @@ import type { Principal } from './principal.js'
 import { readRoles } from './roles-claim.js'
 import { TokenError } from './token-error.js'
 
-export { AUTH_FAILURE_REASONS, KeyUnavailableError, TokenError, type AuthFailureReason } from './token-error.js'
+export { KeyUnavailableError, TokenError, type AuthFailureReason } from './token-error.js'
 
 /** What verification enforces besides the signature. */
 export interface VerifyPolicy {

@@ -28,7 +28,14 @@ export interface GuardOptions {
  * ("not found" only to a caller who holds the permission), then the model's own roles. Throws
  * insufficient_scope or not_found from the shared catalog; HTTP adds its challenge header.
  */
-export function guardModel<M extends GuardedModel>(models: ModelLookup<M>, principal: Principal | undefined, permission: Permission, name: string, roleMap: RoleMap, options: GuardOptions = {}): M {
+export function guardModel<M extends GuardedModel>(
+  models: ModelLookup<M>,
+  principal: Principal | undefined,
+  permission: Permission,
+  name: string,
+  roleMap: RoleMap,
+  options: GuardOptions = {},
+): M {
   assertPermission(principal, permission, roleMap)
   const model = models.require(name)
   if (options.ownRoles !== false) assertModelAllows(principal, model)
@@ -43,7 +50,7 @@ export function assertPermission(principal: Principal | undefined, permission: P
 }
 
 /** Throws insufficient_scope unless the model's own role list lets the principal call it. */
-export function assertModelAllows(principal: Principal | undefined, model: GuardedModel): void {
+function assertModelAllows(principal: Principal | undefined, model: GuardedModel): void {
   if (principal === undefined || !modelAllows(model.metadata.roles, principal.roles)) {
     throw new ApiError('insufficient_scope', `your roles may not call model "${model.name}"`)
   }

@@ -3,7 +3,7 @@ import type { Gauge } from 'prom-client'
 import type { Logger } from '../observability/logger.js'
 
 /** Thrown instead of sending a command while the shared store is known to be down. */
-export class StoreUnavailableError extends Error {
+class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError'
 }
 

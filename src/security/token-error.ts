@@ -1,6 +1,6 @@
 import type { AuthFailureReason } from '../observability/auth-failure-reasons.js'
 
-export { AUTH_FAILURE_REASONS, type AuthFailureReason } from '../observability/auth-failure-reasons.js'
+export type { AuthFailureReason } from '../observability/auth-failure-reasons.js'
 
 /** A refused token; the message is safe to show (it never contains the token). */
 export class TokenError extends Error {

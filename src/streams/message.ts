@@ -18,9 +18,7 @@ export interface StreamRequest {
 }
 
 /** What reading a message gives: a request, or the error that sends it to the dead letter. */
-export type ReadResult =
-  | { ok: true; request: StreamRequest }
-  | { ok: false; id: string; error: ApiError; original: unknown }
+export type ReadResult = { ok: true; request: StreamRequest } | { ok: false; id: string; error: ApiError; original: unknown }
 
 const KNOWN_KEYS = new Set(['id', 'inputs', 'model', 'version', 'token', 'model_name', 'input'])
 const MAX_ID_LENGTH = 128
@@ -35,7 +33,9 @@ const REDACTED = '[redacted]'
 export function readMessage(payload: Uint8Array, stream: StreamConfig, limits: JsonLimits): ReadResult {
   const text = () => Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8')
   if (payload.byteLength > stream.maxMessageBytes) {
-    const error = new ApiError('payload_too_large', `message is ${payload.byteLength} bytes; the limit is ${stream.maxMessageBytes}`, { details: [{ size: payload.byteLength, limit: stream.maxMessageBytes }] })
+    const error = new ApiError('payload_too_large', `message is ${payload.byteLength} bytes; the limit is ${stream.maxMessageBytes}`, {
+      details: [{ size: payload.byteLength, limit: stream.maxMessageBytes }],
+    })
     const truncated = Buffer.from(payload.buffer, payload.byteOffset, stream.maxMessageBytes).toString('utf8')
     return { ok: false, id: randomUUID(), error, original: redactText(truncated) }
   }
@@ -62,7 +62,15 @@ export function readMessage(payload: Uint8Array, stream: StreamConfig, limits: J
 
 /** The output message of a scored request. */
 export function answerMessage(id: string, prediction: Prediction, requestId: string, scoredAt: Date): string {
-  return JSON.stringify({ id, model: prediction.model, version: prediction.version, predictions: prediction.predictions, probabilities: prediction.probabilities, request_id: requestId, scored_at: scoredAt.toISOString() })
+  return JSON.stringify({
+    id,
+    model: prediction.model,
+    version: prediction.version,
+    predictions: prediction.predictions,
+    probabilities: prediction.probabilities,
+    request_id: requestId,
+    scored_at: scoredAt.toISOString(),
+  })
 }
 
 /** The dead-letter message: the v1 error envelope beside the original message (tokens blanked). */
@@ -71,7 +79,7 @@ export function deadLetterMessage(id: string, error: ApiError, original: unknown
 }
 
 /** A message's original content for the dead letter, from an already parsed message. */
-export function redactObject(message: Record<string, unknown>): Record<string, unknown> {
+function redactObject(message: Record<string, unknown>): Record<string, unknown> {
   return 'token' in message ? { ...message, token: REDACTED } : message
 }
 

@@ -133,11 +133,18 @@ async function ensureStream(jsm: JetStreamManager, name: string, subjects: strin
   if (missing.length === 0) return
   const existing = await jsm.streams.info(name).catch(() => undefined)
   if (existing === undefined) await jsm.streams.add({ name, subjects: missing })
-  else await jsm.streams.update(name, { ...existing.config, subjects: [...existing.config.subjects ?? [], ...missing] })
+  else await jsm.streams.update(name, { ...existing.config, subjects: [...(existing.config.subjects ?? []), ...missing] })
 }
 
 async function ensureConsumer(jsm: JetStreamManager, stream: string, durable: string, subject: string, maxInFlight: number): Promise<void> {
-  const config = { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, filter_subject: subject, max_ack_pending: maxInFlight, ack_wait: ACK_WAIT_NS }
+  const config = {
+    durable_name: durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: subject,
+    max_ack_pending: maxInFlight,
+    ack_wait: ACK_WAIT_NS,
+  }
   const existing = await jsm.consumers.info(stream, durable).catch(() => undefined)
   if (existing === undefined) await jsm.consumers.add(stream, config)
   else if (existing.config.max_ack_pending !== maxInFlight) await jsm.consumers.update(stream, durable, { max_ack_pending: maxInFlight })

@@ -26,13 +26,24 @@ export function streamMetrics(registry: Registry): StreamMetrics {
   const registers = [registry]
   const stream = ['stream'] as const
   const metrics: StreamMetrics = {
-    messagesIn: new FastCounter({ name: 'portcullis_stream_messages_total', help: 'Messages taken from a stream\'s input', labelNames: stream, registers }),
+    messagesIn: new FastCounter({ name: 'portcullis_stream_messages_total', help: "Messages taken from a stream's input", labelNames: stream, registers }),
     scored: new FastCounter({ name: 'portcullis_stream_scored_total', help: 'Messages scored and their answer published', labelNames: stream, registers }),
-    deadLettered: new FastCounter({ name: 'portcullis_stream_dead_lettered_total', help: 'Messages sent to the dead letter, by error code', labelNames: ['stream', 'code'] as const, registers }),
+    deadLettered: new FastCounter({
+      name: 'portcullis_stream_dead_lettered_total',
+      help: 'Messages sent to the dead letter, by error code',
+      labelNames: ['stream', 'code'] as const,
+      registers,
+    }),
     redelivered: new FastCounter({ name: 'portcullis_stream_redelivered_total', help: 'Messages the broker delivered again (possible duplicates)', labelNames: stream, registers }),
     inFlight: new Gauge({ name: 'portcullis_stream_in_flight', help: 'Messages taken and not yet settled', labelNames: stream, registers }),
-    latency: new FastHistogram({ name: 'portcullis_stream_latency_seconds', help: 'Message taken to answer confirmed published', labelNames: stream, buckets: LATENCY_BUCKETS, registers }),
-    up: new Gauge({ name: 'portcullis_stream_up', help: '1 while the stream\'s broker connection is up', labelNames: stream, registers }),
+    latency: new FastHistogram({
+      name: 'portcullis_stream_latency_seconds',
+      help: 'Message taken to answer confirmed published',
+      labelNames: stream,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    up: new Gauge({ name: 'portcullis_stream_up', help: "1 while the stream's broker connection is up", labelNames: stream, registers }),
   }
   created.set(registry, metrics)
   return metrics

@@ -120,7 +120,13 @@ export class StreamRunner {
     const { request } = read
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const prediction = await this.deps.rowDoor.score({ principal: await this.#principal(request), model: request.model, version: request.version, body: request.body, door: this.stream.broker.kind })
+        const prediction = await this.deps.rowDoor.score({
+          principal: await this.#principal(request),
+          model: request.model,
+          version: request.version,
+          body: request.body,
+          door: this.stream.broker.kind,
+        })
         return { destination: this.stream.output, payload: Buffer.from(answerMessage(request.id, prediction, randomUUID(), new Date())) }
       } catch (err) {
         const error = toApiError(err, this.deps.logger, this.stream.name)

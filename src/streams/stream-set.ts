@@ -30,8 +30,16 @@ export class StreamSet implements StreamStatusSource {
   constructor(parts: StreamParts) {
     const { config, metrics, logger } = parts
     const { rowDoor } = parts
-    const authenticator = config.auth.enabled ? new TokenAuthenticator({ keys: parts.keys, revocations: parts.revocations, metrics, policy: verifyPolicyOf(config), tokenCacheSize: config.auth.tokenCacheSize }) : undefined
-    const deps = { rowDoor, authenticator, metrics: streamMetrics(metrics.registry), logger, limits: { maxDepth: config.limits.maxJsonDepth, maxArrayLength: config.limits.maxArrayLength } }
+    const authenticator = config.auth.enabled
+      ? new TokenAuthenticator({ keys: parts.keys, revocations: parts.revocations, metrics, policy: verifyPolicyOf(config), tokenCacheSize: config.auth.tokenCacheSize })
+      : undefined
+    const deps = {
+      rowDoor,
+      authenticator,
+      metrics: streamMetrics(metrics.registry),
+      logger,
+      limits: { maxDepth: config.limits.maxJsonDepth, maxArrayLength: config.limits.maxArrayLength },
+    }
     this.#runners = config.streams.map((stream) => new StreamRunner(stream, deps))
   }
 

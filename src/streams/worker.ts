@@ -30,7 +30,13 @@ export async function startStreamWorker(config: Readonly<Config>, logger: Logger
   const streams = new StreamSet({ config, registry, rowDoor, metrics, keys, revocations, logger })
   const dir = resolve(config.models.dir)
   const watcher = config.models.watch
-    ? new RepositoryWatcher({ dir, pollIntervalMs: config.models.pollIntervalMs, stableMs: config.models.stableMs, logger, onChange: (name, source) => registry.sync(name, source) })
+    ? new RepositoryWatcher({
+        dir,
+        pollIntervalMs: config.models.pollIntervalMs,
+        stableMs: config.models.stableMs,
+        logger,
+        onChange: (name, source) => registry.sync(name, source),
+      })
     : undefined
   // The fleet's control state (a model deactivated through any replica) holds here too.
   const control = createControl(config, registry, logger)
@@ -38,7 +44,10 @@ export async function startStreamWorker(config: Readonly<Config>, logger: Logger
   await watcher?.prime()
   await registry.loadAll().catch((err: Error) => logger.error('model repository could not be read', { dir: config.models.dir, reason: err.message }))
   watcher?.start()
-  const metricsServer = config.metrics.port === undefined ? undefined : createMetricsServer({ registry: metrics.registry, logger, headersTimeoutMs: config.server.headersTimeoutMs, requestTimeoutMs: config.server.requestTimeoutMs })
+  const metricsServer =
+    config.metrics.port === undefined
+      ? undefined
+      : createMetricsServer({ registry: metrics.registry, logger, headersTimeoutMs: config.server.headersTimeoutMs, requestTimeoutMs: config.server.requestTimeoutMs })
   const metricsPort = metricsServer === undefined ? undefined : await listen(metricsServer, config.metrics.host ?? config.server.host, config.metrics.port ?? 0)
   if (metricsPort !== undefined) logger.info('metrics listening', { port: metricsPort })
   streams.start()

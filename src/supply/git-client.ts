@@ -24,7 +24,11 @@ export interface GitRemote {
  * the machine can read.
  */
 export class GitClient {
-  constructor(private readonly remote: GitRemote, private readonly checkoutDir: string, private readonly baseEnv: NodeJS.ProcessEnv) {
+  constructor(
+    private readonly remote: GitRemote,
+    private readonly checkoutDir: string,
+    private readonly baseEnv: NodeJS.ProcessEnv,
+  ) {
     if (remote.url.startsWith('-')) throw new Error('a git URL may not start with "-"')
   }
 
@@ -76,6 +80,6 @@ function shellQuote(path: string): string {
 }
 
 /** Hides `user:password@` in URLs that git echoes in its messages. */
-export function redactUrls(text: string): string {
+function redactUrls(text: string): string {
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@')
 }

@@ -120,7 +120,10 @@ export class GitSync {
     if (source.metadataPath !== undefined) {
       const text = await this.#readCheckout(source.metadataPath, name, undefined, report)
       if (text !== undefined && text.toString('utf8') !== (await readText(join(dir, name, 'model.yaml')))) {
-        const applied = await publisher.putMetadata({ actor: ACTOR, name, text: text.toString('utf8') }).then(() => true, () => false)
+        const applied = await publisher.putMetadata({ actor: ACTOR, name, text: text.toString('utf8') }).then(
+          () => true,
+          () => false,
+        )
         count(report, applied)
       }
     }
@@ -137,7 +140,13 @@ export class GitSync {
         continue
       }
       const request = { actor: ACTOR, name, version, bytes: file.bytes, signature: signature?.trim(), replace: true }
-      count(report, await publisher.publish(request).then(() => true, () => false))
+      count(
+        report,
+        await publisher.publish(request).then(
+          () => true,
+          () => false,
+        ),
+      )
     }
   }
 

@@ -7,7 +7,7 @@ import { ConfigError } from '../config/config-error.js'
 export const SIGNATURE_SUFFIX = '.sig'
 
 /** The ASCII text a model signature covers: `sha256:<hex digest of model.onnx>` (contract.md, "Model supply"). */
-export function signedText(digestHex: string): Buffer {
+function signedText(digestHex: string): Buffer {
   return Buffer.from(`sha256:${digestHex.toLowerCase()}`, 'ascii')
 }
 

@@ -12,7 +12,7 @@ import type { ModelTrust } from './model-signature.js'
 import { exists, removeVersion, versionFolder, writeMetadata, writeVersion } from './repository-writer.js'
 
 /** Version folders: positive integers without a leading zero (as the repository scan reads them). */
-export const VERSION_NUMBER = /^[1-9]\d{0,8}$/
+const VERSION_NUMBER = /^[1-9]\d{0,8}$/
 
 /** What ModelPublisher needs. */
 export interface PublisherOptions {
@@ -73,7 +73,10 @@ export class ModelPublisher {
   /** Rescans one model from the repository and brings the registry in line (a replica told of a change). */
   async refreshModel(name: string): Promise<void> {
     const sources = await scanRepository(this.options.dir)
-    await this.options.registry.sync(name, sources.find((source) => source.name === name))
+    await this.options.registry.sync(
+      name,
+      sources.find((source) => source.name === name),
+    )
   }
 
   /** Publishes a version; resolves to its state once it serves. Throws 400, 409 as the contract says. */
@@ -195,7 +198,10 @@ export class ModelPublisher {
   #locked<T>(name: string, task: () => Promise<T>): Promise<T> {
     const previous = this.#queues.get(name) ?? Promise.resolve()
     const next = previous.then(task, task)
-    const settled = next.then(() => undefined, () => undefined)
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    )
     this.#queues.set(name, settled)
     void settled.then(() => {
       if (this.#queues.get(name) === settled) this.#queues.delete(name)

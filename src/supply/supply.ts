@@ -35,7 +35,10 @@ export function signatureAdmission(trust: ModelTrust | undefined, audit: AuditLo
 }
 
 /** Builds the publisher and, for `models.source: git`, the git sync (not started). */
-export function createSupply(config: Readonly<Config>, parts: { registry: ModelRegistry; audit: AuditLog; trust?: ModelTrust; sessionOptions: Omit<SessionOptions, 'threads'> }): Supply {
+export function createSupply(
+  config: Readonly<Config>,
+  parts: { registry: ModelRegistry; audit: AuditLog; trust?: ModelTrust; sessionOptions: Omit<SessionOptions, 'threads'> },
+): Supply {
   const dir = resolve(config.models.dir)
   const publisher = new ModelPublisher({ dir, registry: parts.registry, audit: parts.audit, trust: parts.trust, sessionOptions: parts.sessionOptions })
   const git = config.models.git
@@ -45,8 +48,21 @@ export function createSupply(config: Readonly<Config>, parts: { registry: ModelR
   mkdirSync(dirname(checkoutDir), { recursive: true })
   if (checkoutDir === dir || checkoutDir.startsWith(`${dir}/`)) throw new ConfigError('models.git.checkoutDir', 'the clone may not live inside models.dir')
   const token = git.token !== undefined && git.token !== '' ? git.token : readSecretFile('models.git.tokenFile', git.tokenFile)
-  const client = new GitClient({ url: git.url, branch: git.branch, token, username: git.username, sshKeyFile: git.sshKeyFile, knownHostsFile: git.knownHostsFile, timeoutMs: git.timeoutMs }, checkoutDir, childProcessEnvironment())
-  const sync = new GitSync({ pull: () => client.pull(), checkoutDir, path: git.path, dir, publisher, audit: parts.audit, pollIntervalMs: git.pollIntervalMs, lockTimeoutMs: git.timeoutMs * 2 })
+  const client = new GitClient(
+    { url: git.url, branch: git.branch, token, username: git.username, sshKeyFile: git.sshKeyFile, knownHostsFile: git.knownHostsFile, timeoutMs: git.timeoutMs },
+    checkoutDir,
+    childProcessEnvironment(),
+  )
+  const sync = new GitSync({
+    pull: () => client.pull(),
+    checkoutDir,
+    path: git.path,
+    dir,
+    publisher,
+    audit: parts.audit,
+    pollIntervalMs: git.pollIntervalMs,
+    lockTimeoutMs: git.timeoutMs * 2,
+  })
   const webhookSecret = git.webhookSecret !== undefined && git.webhookSecret !== '' ? git.webhookSecret : readSecretFile('models.git.webhookSecretFile', git.webhookSecretFile)
   return { publisher, audit: parts.audit, git: { sync, webhookSecret, webhookRate: git.webhookRate, maxDeliveryIds: git.maxDeliveryIds } }
 }

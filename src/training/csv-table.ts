@@ -28,13 +28,15 @@ export function numericColumns(table: CsvTable, names: readonly string[]): numbe
     if (index < 0) throw new Error(`the CSV has no column "${name}"`)
     return index
   })
-  return table.rows.map((row, i) => indexes.map((index, j) => {
-    const cell = row[index] ?? ''
-    const value = cell === '' ? Number.NaN : Number(cell)
-    // Line numbers count the header as line 1.
-    if (!Number.isFinite(value)) throw new Error(`line ${i + 2}, column "${names[j] ?? ''}": "${cell}" is not a number`)
-    return value
-  }))
+  return table.rows.map((row, i) =>
+    indexes.map((index, j) => {
+      const cell = row[index] ?? ''
+      const value = cell === '' ? Number.NaN : Number(cell)
+      // Line numbers count the header as line 1.
+      if (!Number.isFinite(value)) throw new Error(`line ${i + 2}, column "${names[j] ?? ''}": "${cell}" is not a number`)
+      return value
+    }),
+  )
 }
 
 /** A labelled classification data set from a table: every column but the target is a numeric feature; classes are the target's distinct values, sorted. */
@@ -54,7 +56,9 @@ export function labelledDataset(table: CsvTable, target: string, name: string): 
   if (classNames.length < 2) throw new Error(`the target "${target}" has ${classNames.length} distinct value; a classifier needs at least 2`)
   // Many distinct values are a regression target, which no trainer here fits.
   if (classNames.length > Math.max(MAX_CLASSES_FLOOR, table.rows.length / 2)) {
-    throw new Error(`the target "${target}" has ${classNames.length} distinct values in ${table.rows.length} rows; portcullis train fits classifiers only (regression is not supported)`)
+    throw new Error(
+      `the target "${target}" has ${classNames.length} distinct values in ${table.rows.length} rows; portcullis train fits classifiers only (regression is not supported)`,
+    )
   }
   const classIndex = new Map(classNames.map((label, i) => [label, i]))
   return { name, featureNames, classNames, features: numericColumns(table, featureNames), labels: targets.map((label) => classIndex.get(label) ?? -1) }

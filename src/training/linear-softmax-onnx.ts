@@ -33,9 +33,6 @@ export function linearSoftmaxToOnnx(spec: LinearSoftmaxExport): Uint8Array {
       }),
     ],
     inputs: [tensorInfo('input', TensorDataType.FLOAT, [BATCH_DIM, featureCount])],
-    outputs: [
-      tensorInfo('label', TensorDataType.INT64, [BATCH_DIM]),
-      tensorInfo('probabilities', TensorDataType.FLOAT, [BATCH_DIM, classCount]),
-    ],
+    outputs: [tensorInfo('label', TensorDataType.INT64, [BATCH_DIM]), tensorInfo('probabilities', TensorDataType.FLOAT, [BATCH_DIM, classCount])],
   })
 }

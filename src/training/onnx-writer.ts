@@ -1,12 +1,4 @@
-import {
-  AttributeType,
-  TensorDataType,
-  encodeModelProto,
-  type AttributeProto,
-  type NodeProto,
-  type TensorProto,
-  type ValueInfoProto,
-} from './onnx-proto.js'
+import { AttributeType, TensorDataType, encodeModelProto, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from './onnx-proto.js'
 
 /** IR version written into every model (ONNX 1.10+, understood by onnxruntime 1.10+). */
 export const IR_VERSION = 8
@@ -24,7 +16,7 @@ export interface OpsetImport {
 }
 
 /** Default opset imports: the standard domain at opset 17 and ai.onnx.ml at opset 3. */
-export const DEFAULT_OPSETS: readonly OpsetImport[] = [
+const DEFAULT_OPSETS: readonly OpsetImport[] = [
   { domain: '', version: 17 },
   { domain: ONNX_ML_DOMAIN, version: 3 },
 ]

@@ -34,7 +34,12 @@ export async function profileModel(options: ProfileModelOptions): Promise<Profil
   const rows = numericColumns(await readCsvTable(options.input), featureNames)
   const predicted = await predictClasses(join(dir, 'model.onnx'), rows, metadata.outputs?.label ?? 'label')
   const labels = metadata.labels ?? [...new Set(predicted)].sort((a, b) => Number(a) - Number(b)).map(String)
-  const profile = computeProfile(featureNames, rows, predicted.map((index) => labels[index] ?? String(index)), labels)
+  const profile = computeProfile(
+    featureNames,
+    rows,
+    predicted.map((index) => labels[index] ?? String(index)),
+    labels,
+  )
   const path = join(dir, 'profile.json')
   await writeProfile(path, profile)
   return { path, profile }

@@ -25,7 +25,10 @@ export function trainRandomForest(data: LabelledDataset, options: RandomForestOp
     seed: options.seed,
     noOOB: true,
   })
-  forest.train(data.features.map((row) => [...row]), [...data.labels])
+  forest.train(
+    data.features.map((row) => [...row]),
+    [...data.labels],
+  )
   const classCount = data.classNames.length
 
   // On a tied vote (e.g. 12-12-1) the library picks the class that reached the top count first and the

@@ -22,7 +22,10 @@ function softmaxRows(logits: Matrix): Matrix {
     const top = Math.max(...row)
     const exps = row.map((value) => Math.exp(value - top))
     const total = exps.reduce((sum, value) => sum + value, 0)
-    result.setRow(i, exps.map((value) => value / total))
+    result.setRow(
+      i,
+      exps.map((value) => value / total),
+    )
   }
   return result
 }
@@ -34,10 +37,7 @@ function oneHot(labels: readonly number[], classCount: number): Matrix {
 }
 
 /** Trains a multinomial logistic regression on standardised features and exports it with the standardisation folded in. */
-export function trainSoftmaxRegression(
-  data: LabelledDataset,
-  options: SoftmaxRegressionOptions = DEFAULT_SOFTMAX_OPTIONS,
-): TrainedClassifier {
+export function trainSoftmaxRegression(data: LabelledDataset, options: SoftmaxRegressionOptions = DEFAULT_SOFTMAX_OPTIONS): TrainedClassifier {
   const x = new Matrix(data.features)
   const classCount = data.classNames.length
   const mean = x.mean('column')
@@ -59,8 +59,7 @@ export function trainSoftmaxRegression(
     bias.sub(biasGradient.mul(options.learningRate))
   }
 
-  const predictProbabilities = (rows: number[][]): number[][] =>
-    softmaxRows(standardise(rows).mmul(weights).addRowVector(bias)).to2DArray()
+  const predictProbabilities = (rows: number[][]): number[][] => softmaxRows(standardise(rows).mmul(weights).addRowVector(bias)).to2DArray()
   const predictLabels = (rows: number[][]): number[] => predictProbabilities(rows).map((row) => argmax(row))
 
   // logits = ((x - mean) / scale) · W + b = x · (W / scale) + (b - (mean / scale) · W)

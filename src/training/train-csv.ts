@@ -45,7 +45,12 @@ export async function trainCsv(options: TrainCsvOptions): Promise<TrainCsvReport
     test: classificationMetrics(classifier.predictLabels(test.features), test.labels, labels),
   }
   const ranges = columnRanges(train.features)
-  const profile = computeProfile(data.featureNames, train.features, trainPredicted.map((i) => labels[i] ?? String(i)), labels)
+  const profile = computeProfile(
+    data.featureNames,
+    train.features,
+    trainPredicted.map((i) => labels[i] ?? String(i)),
+    labels,
+  )
 
   const modelDir = join(options.out, options.model)
   const version = await nextVersion(modelDir)

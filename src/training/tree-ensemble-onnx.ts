@@ -1,19 +1,7 @@
 import type { TreeNode } from './decision-tree.js'
 import { float32SplitThreshold } from './float32.js'
 import { TensorDataType } from './onnx-proto.js'
-import {
-  BATCH_DIM,
-  ONNX_ML_DOMAIN,
-  floatsAttr,
-  int64Tensor,
-  intAttr,
-  intsAttr,
-  makeNode,
-  stringAttr,
-  stringsAttr,
-  tensorInfo,
-  writeModel,
-} from './onnx-writer.js'
+import { BATCH_DIM, ONNX_ML_DOMAIN, floatsAttr, int64Tensor, intAttr, intsAttr, makeNode, stringAttr, stringsAttr, tensorInfo, writeModel } from './onnx-writer.js'
 
 /** How to export a hard-voting tree ensemble. */
 export interface TreeEnsembleExport {
@@ -42,8 +30,17 @@ interface FlatTrees {
 
 function flatten(trees: readonly TreeNode[], classCount: number): FlatTrees {
   const flat: FlatTrees = {
-    treeIds: [], nodeIds: [], featureIds: [], values: [], modes: [], trueIds: [], falseIds: [],
-    classTreeIds: [], classNodeIds: [], classIds: [], classWeights: [],
+    treeIds: [],
+    nodeIds: [],
+    featureIds: [],
+    values: [],
+    modes: [],
+    trueIds: [],
+    falseIds: [],
+    classTreeIds: [],
+    classNodeIds: [],
+    classIds: [],
+    classWeights: [],
   }
   // Each tree casts one vote, so the summed weights are the fraction of trees voting for each class.
   const voteWeight = 1 / trees.length
@@ -116,7 +113,10 @@ export function treeEnsembleToOnnx(trees: readonly TreeNode[], options: TreeEnse
       intsAttr('nodes_truenodeids', flat.trueIds),
       intsAttr('nodes_falsenodeids', flat.falseIds),
       // NaN takes the false (right) branch, as `NaN < threshold` does in ml-cart.
-      intsAttr('nodes_missing_value_tracks_true', flat.modes.map(() => 0)),
+      intsAttr(
+        'nodes_missing_value_tracks_true',
+        flat.modes.map(() => 0),
+      ),
       stringAttr('post_transform', 'NONE'),
     ],
   })
@@ -126,17 +126,19 @@ export function treeEnsembleToOnnx(trees: readonly TreeNode[], options: TreeEnse
     nodes: binary ? [node, ...twoClassNodes(probabilitiesName, labelName)] : [node],
     initializers: binary ? [int64Tensor('two_classes_start', [1], [0]), int64Tensor('two_classes_end', [1], [2]), int64Tensor('class_axis', [1], [1])] : [],
     inputs: [tensorInfo(inputName, TensorDataType.FLOAT, [BATCH_DIM, options.featureCount])],
-    outputs: [
-      tensorInfo(labelName, TensorDataType.INT64, [BATCH_DIM]),
-      tensorInfo(probabilitiesName, TensorDataType.FLOAT, [BATCH_DIM, options.classCount]),
-    ],
+    outputs: [tensorInfo(labelName, TensorDataType.INT64, [BATCH_DIM]), tensorInfo(probabilitiesName, TensorDataType.FLOAT, [BATCH_DIM, options.classCount])],
   })
 }
 
 // The first two columns of the three-way shares, and the label as the first largest of them.
 function twoClassNodes(probabilitiesName: string, labelName: string): ReturnType<typeof makeNode>[] {
   return [
-    makeNode({ opType: 'Slice', inputs: [`${probabilitiesName}_three_way`, 'two_classes_start', 'two_classes_end', 'class_axis'], outputs: [probabilitiesName], name: 'two_classes' }),
+    makeNode({
+      opType: 'Slice',
+      inputs: [`${probabilitiesName}_three_way`, 'two_classes_start', 'two_classes_end', 'class_axis'],
+      outputs: [probabilitiesName],
+      name: 'two_classes',
+    }),
     makeNode({ opType: 'ArgMax', inputs: [probabilitiesName], outputs: [labelName], name: 'label', attributes: [intAttr('axis', 1), intAttr('keepdims', 0)] }),
   ]
 }

@@ -21,7 +21,10 @@ interface Rule {
 }
 
 const isKoa = (to: string): boolean => /^pkg:(koa|@koa\/|koa-)/.test(to)
-const under = (folder: string) => (to: string): boolean => to.startsWith(`${folder}/`)
+const under =
+  (folder: string) =>
+  (to: string): boolean =>
+    to.startsWith(`${folder}/`)
 const outsideOwnFolder = (to: string, from: string): boolean => !to.startsWith('pkg:') && to.split('/')[0] !== from.split('/')[0]
 
 const RULES: Rule[] = [
@@ -48,29 +51,45 @@ function arrows(): Arrow[] {
     const from = relative(SRC, file).split(sep).join('/')
     const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true)
     return importedFiles.map(({ fileName }) => {
-      if (!fileName.startsWith('.')) return { from, to: `pkg:${fileName.startsWith('@') ? fileName.split('/').slice(0, 2).join('/') : fileName.split('/')[0] ?? fileName}` }
-      return { from, to: relative(SRC, resolve(dirname(file), fileName)).split(sep).join('/') }
+      if (!fileName.startsWith('.')) return { from, to: `pkg:${fileName.startsWith('@') ? fileName.split('/').slice(0, 2).join('/') : (fileName.split('/')[0] ?? fileName)}` }
+      return {
+        from,
+        to: relative(SRC, resolve(dirname(file), fileName))
+          .split(sep)
+          .join('/'),
+      }
     })
   })
 }
 
 /** The arrows that break a rule, as `from -> to (why)`. */
 function violations(all: readonly Arrow[]): string[] {
-  return all.flatMap((arrow) => RULES
-    .filter((rule) => arrow.from.startsWith(`${rule.layer}/`) && rule.forbids(arrow.to, arrow.from))
-    .map((rule) => `${arrow.from} -> ${arrow.to} (${rule.why})`))
+  return all.flatMap((arrow) =>
+    RULES.filter((rule) => arrow.from.startsWith(`${rule.layer}/`) && rule.forbids(arrow.to, arrow.from)).map((rule) => `${arrow.from} -> ${arrow.to} (${rule.why})`),
+  )
 }
 
 describe('layers point one way', () => {
   const all = arrows()
 
   it('reads the imports of every file, packages and paths alike', () => {
-    assert.ok(all.some((arrow) => arrow.from === 'http/app.ts' && arrow.to === 'pkg:koa'), 'http/app.ts imports koa')
-    assert.ok(all.some((arrow) => arrow.from === 'runtime.ts' && arrow.to === 'http/app.js'), 'runtime.ts imports http/app.js')
+    assert.ok(
+      all.some((arrow) => arrow.from === 'http/app.ts' && arrow.to === 'pkg:koa'),
+      'http/app.ts imports koa',
+    )
+    assert.ok(
+      all.some((arrow) => arrow.from === 'runtime.ts' && arrow.to === 'http/app.js'),
+      'runtime.ts imports http/app.js',
+    )
   })
 
   it('finds an arrow that breaks a rule', () => {
-    const planted = [{ from: 'predict/x.ts', to: 'http/state.js' }, { from: 'models/y.ts', to: 'pkg:@koa/router' }, { from: 'config/z.ts', to: 'errors/api-error.js' }, { from: 'observability/w.ts', to: 'http/stage.js' }]
+    const planted = [
+      { from: 'predict/x.ts', to: 'http/state.js' },
+      { from: 'models/y.ts', to: 'pkg:@koa/router' },
+      { from: 'config/z.ts', to: 'errors/api-error.js' },
+      { from: 'observability/w.ts', to: 'http/stage.js' },
+    ]
     assert.equal(violations(planted).length, 4)
   })
 

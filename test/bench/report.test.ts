@@ -22,11 +22,20 @@ describe('bench verdicts', () => {
       cell('mlp', 64, 'portcullis', 9_000, 100, 110),
     ]
     const list = verdicts(cells, { requests: 1_000_000, firstRequests: 10_000, rssAfterFirstBytes: 100, rssAfterAllBytes: 111, non2xx: 0, errors: 0, samples: [] })
-    assert.deepEqual(list.map((verdict) => verdict.met), [true, false, false, true, false, false])
-    assert.deepEqual(list.map((verdict) => verdict.measured), ['0.90', '0.45', '1.60', '2.00', '1.80', '1.11'])
+    assert.deepEqual(
+      list.map((verdict) => verdict.met),
+      [true, false, false, true, false, false],
+    )
+    assert.deepEqual(
+      list.map((verdict) => verdict.measured),
+      ['0.90', '0.45', '1.60', '2.00', '1.80', '1.11'],
+    )
     assert.equal(list[0]?.byCpu, '0.80')
     assert.equal(list[4]?.byCpu, '1.82')
-    assert.ok(list.every((verdict) => verdict.floor === undefined), 'no floor server measured, no floor column')
+    assert.ok(
+      list.every((verdict) => verdict.floor === undefined),
+      'no floor server measured, no floor column',
+    )
   })
 
   it('shows what the Koa floor reaches on the Iris targets, with the headers and without', () => {
@@ -40,7 +49,10 @@ describe('bench verdicts', () => {
       cell('iris', 64, 'floor-headers', 7_000, 1200, 57),
     ]
     const list = verdicts(cells, undefined)
-    assert.deepEqual(list.slice(0, 3).map((verdict) => verdict.floor), ['0.70 (0.80)', '0.35 (0.40)', '1.20 (1.10)'])
+    assert.deepEqual(
+      list.slice(0, 3).map((verdict) => verdict.floor),
+      ['0.70 (0.80)', '0.35 (0.40)', '1.20 (1.10)'],
+    )
     assert.ok(list.slice(3).every((verdict) => verdict.floor === undefined))
   })
 
@@ -52,8 +64,17 @@ describe('bench verdicts', () => {
   it('writes the leak check with every reading along the way and their range after the first', () => {
     const MiB = 1024 * 1024
     const soak: SoakResult = {
-      requests: 1_000_000, firstRequests: 10_000, rssAfterFirstBytes: 150 * MiB, rssAfterAllBytes: 168 * MiB, non2xx: 1, errors: 1,
-      samples: [{ requests: 10_000, rssBytes: 150 * MiB }, { requests: 505_000, rssBytes: 181 * MiB }, { requests: 1_000_000, rssBytes: 168 * MiB }],
+      requests: 1_000_000,
+      firstRequests: 10_000,
+      rssAfterFirstBytes: 150 * MiB,
+      rssAfterAllBytes: 168 * MiB,
+      non2xx: 1,
+      errors: 1,
+      samples: [
+        { requests: 10_000, rssBytes: 150 * MiB },
+        { requests: 505_000, rssBytes: 181 * MiB },
+        { requests: 1_000_000, rssBytes: 168 * MiB },
+      ],
     }
     const text = soakSummary(soak)
     assert.match(text, /RSS 150\.0 MiB after 10000 requests, 168\.0 MiB after 1000000 \(12\.0 %\), 2 failed/)

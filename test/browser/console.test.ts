@@ -66,7 +66,11 @@ describe('the console in a real browser', () => {
     await page.evaluate(AXE_SOURCE)
     const violations = await page.evaluate<AxeViolation[]>("axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations)")
     const serious = violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    assert.deepEqual(serious.map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).join(', ')})`), [], `axe on the ${view} view`)
+    assert.deepEqual(
+      serious.map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).join(', ')})`),
+      [],
+      `axe on the ${view} view`,
+    )
   }
 
   async function screenshot(page: Page, name: string): Promise<void> {
@@ -133,7 +137,9 @@ describe('the console in a real browser', () => {
     assert.equal(await user.getByTestId('subject').innerText(), 'console-user')
     assert.equal(await user.getByTestId('roles').innerText(), 'user')
     assert.match(await user.getByTestId('expiry').innerText(), /^9 min \d\d s$/)
-    const storage = await user.evaluate<{ session: Record<string, string>; local: number; cookie: string; url: string }>('({ session: { ...sessionStorage }, local: localStorage.length, cookie: document.cookie, url: location.href })')
+    const storage = await user.evaluate<{ session: Record<string, string>; local: number; cookie: string; url: string }>(
+      '({ session: { ...sessionStorage }, local: localStorage.length, cookie: document.cookie, url: location.href })',
+    )
     assert.deepEqual(Object.values(storage.session), [token])
     assert.equal(storage.local, 0)
     assert.equal(storage.cookie, '')
@@ -149,20 +155,32 @@ describe('the console in a real browser', () => {
     await user.goto(`${server.url}/#/try/iris`)
     await user.getByRole('button', { name: 'Example 3' }).click()
     await user.getByTestId('predicted').filter({ hasText: 'virginica' }).waitFor()
-    const bars = await user.locator('[data-testid=probabilities] li').evaluateAll((items) => items.map((item) => ({ label: item.getAttribute('data-label'), p: Number(item.getAttribute('data-probability')), value: Number(item.querySelector('progress')?.getAttribute('value')) })))
-    assert.deepEqual(bars.map((bar) => bar.label), ['setosa', 'versicolor', 'virginica'])
+    const bars = await user.locator('[data-testid=probabilities] li').evaluateAll((items) =>
+      items.map((item) => ({
+        label: item.getAttribute('data-label'),
+        p: Number(item.getAttribute('data-probability')),
+        value: Number(item.querySelector('progress')?.getAttribute('value')),
+      })),
+    )
+    assert.deepEqual(
+      bars.map((bar) => bar.label),
+      ['setosa', 'versicolor', 'virginica'],
+    )
     for (const bar of bars) assert.ok(Math.abs(bar.value - bar.p) < 1e-6)
     const best = bars.reduce((top, bar) => (bar.p > top.p ? bar : top))
     assert.equal(best.label, 'virginica')
     assert.ok(Math.abs(bars.reduce((sum, bar) => sum + bar.p, 0) - 1) < 1e-3)
     assert.match(await user.getByTestId('latency').innerText(), /^\d+\.\d ms$/)
     assert.match(await user.getByTestId('cache').innerText(), /^(hit|miss)$/)
-    assert.match(await user.getByTestId('curl').textContent() ?? '', /^curl -s -X POST 'http:\/\/127\.0\.0\.1:\d+\/api\/v1\/models\/iris\/predict' -H "Authorization: Bearer \$TOKEN"/)
+    assert.match(
+      (await user.getByTestId('curl').textContent()) ?? '',
+      /^curl -s -X POST 'http:\/\/127\.0\.0\.1:\d+\/api\/v1\/models\/iris\/predict' -H "Authorization: Bearer \$TOKEN"/,
+    )
     await screenshot(user, 'try')
     await assertAccessible(user, 'try')
   })
 
-  it('shows the server\'s own message beside a field with an invalid value', async () => {
+  it("shows the server's own message beside a field with an invalid value", async () => {
     const field = user.getByLabel('petal_width', { exact: true })
     await field.fill('9.5')
     const expected = await serverMessage({ sepal_length: 6.3, sepal_width: 3.3, petal_length: 6, petal_width: 9.5 })
@@ -203,13 +221,16 @@ describe('the console in a real browser', () => {
     await user.goto(`${server.url}/#/operate`)
     await user.getByRole('heading', { name: 'Models', level: 1 }).waitFor()
     assert.equal(await user.getByRole('heading', { name: 'Operate' }).count(), 0)
-    const status = await user.evaluate<{ status: number; body: { error: { code: string } } }>(`fetch('/api/v1/admin/models/iris/deactivate', { method: 'POST', headers: { Authorization: 'Bearer ' + sessionStorage.getItem('portcullis.token') } })
+    const status = await user.evaluate<{
+      status: number
+      body: { error: { code: string } }
+    }>(`fetch('/api/v1/admin/models/iris/deactivate', { method: 'POST', headers: { Authorization: 'Bearer ' + sessionStorage.getItem('portcullis.token') } })
       .then(async (response) => ({ status: response.status, body: await response.json() }))`)
     assert.equal(status.status, 403)
     assert.equal(status.body.error.code, 'insufficient_scope')
   })
 
-  it('lets the demo admin deactivate a model; the user\'s next try shows the 409 message; the admin reactivates it', async () => {
+  it("lets the demo admin deactivate a model; the user's next try shows the 409 message; the admin reactivates it", async () => {
     await admin.goto(`${server.url}/`)
     await admin.getByRole('button', { name: 'Demo admin' }).click()
     await admin.getByTestId('subject').filter({ hasText: 'demo-admin' }).waitFor()
@@ -222,7 +243,10 @@ describe('the console in a real browser', () => {
     await admin.getByTestId('answer-body').filter({ hasText: '"active": false' }).waitFor()
     await row.getByRole('button', { name: 'Activate' }).waitFor()
     // The gateway's own audit list (GET /api/v1/admin/audit) records who did it.
-    await admin.getByTestId('audit').getByText(/demo-admin model\.deactivate iris → ok/).waitFor()
+    await admin
+      .getByTestId('audit')
+      .getByText(/demo-admin model\.deactivate iris → ok/)
+      .waitFor()
     await screenshot(admin, 'operate')
     await assertAccessible(admin, 'operate')
 
@@ -247,7 +271,10 @@ describe('the console in a real browser', () => {
       await postJson(`${server.url}/api/v1/models/iris/predict`, { inputs: [[1, 2]] }, token)
       await new Promise((resolve) => setTimeout(resolve, 1000))
     }
-    await admin.getByTestId('samples').filter({ hasText: /^([5-9]|\d\d) samples$/ }).waitFor({ timeout: 30_000 })
+    await admin
+      .getByTestId('samples')
+      .filter({ hasText: /^([5-9]|\d\d) samples$/ })
+      .waitFor({ timeout: 30_000 })
     const legend = await admin.locator('.chart .legend').allInnerTexts()
     assert.match(legend[0] ?? '', /requests: \d/)
     assert.equal(await admin.locator('.chart canvas').count(), 4)
@@ -276,7 +303,10 @@ describe('the console in a real browser', () => {
 
   it('ran with no CSP violation, page error or request to another origin', () => {
     for (const [index, report] of reports.entries()) {
-      assert.deepEqual(report.console.filter((line) => /Content Security Policy|CSP violation|Refused to/i.test(line)), [])
+      assert.deepEqual(
+        report.console.filter((line) => /Content Security Policy|CSP violation|Refused to/i.test(line)),
+        [],
+      )
       // The refusals the tests provoked on purpose (400, 403, 409, and 404 for an audit route not yet there) are the only failed loads.
       const unexpected = report.console.filter((line) => line.startsWith('error') && !/Failed to load resource: the server responded with a status of (400|403|404|409)/.test(line))
       assert.deepEqual(unexpected, [], `page ${index}: ${report.console.join(' | ')}`)

@@ -92,8 +92,14 @@ describe('Swagger UI at /docs in a real browser', () => {
   })
 
   it('ran with no CSP violation, page error or request to another origin', () => {
-    assert.deepEqual(report.console.filter((line) => /Content Security Policy|CSP violation|Refused to/i.test(line)), [])
-    assert.deepEqual(report.console.filter((line) => line.startsWith('error')), [])
+    assert.deepEqual(
+      report.console.filter((line) => /Content Security Policy|CSP violation|Refused to/i.test(line)),
+      [],
+    )
+    assert.deepEqual(
+      report.console.filter((line) => line.startsWith('error')),
+      [],
+    )
     assert.deepEqual(report.errors, [])
     assert.deepEqual(report.offOrigin, [])
   })

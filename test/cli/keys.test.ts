@@ -11,7 +11,10 @@ describe('portcullis keys generate', { concurrency: true }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-keys-cli-'))
   after(() => rmSync(dir, { recursive: true, force: true }))
 
-  for (const [alg, bytes] of [['HS256', 64], ['HS512', 128]] as const) {
+  for (const [alg, bytes] of [
+    ['HS256', 64],
+    ['HS512', 128],
+  ] as const) {
     it(`prints a random ${bytes}-byte base64url secret for ${alg}`, async () => {
       const secret = (await portcullis(['keys', 'generate', '--alg', alg])).stdout.trim()
       assert.match(secret, /^[A-Za-z0-9_-]+$/)
@@ -38,6 +41,9 @@ describe('portcullis keys generate', { concurrency: true }, () => {
   }
 
   it('exits 2 on an algorithm it does not know', async () => {
-    await assert.rejects(portcullis(['keys', 'generate', '--alg', 'none']), (err: { code?: number; stderr?: string }) => err.code === 2 && /unknown algorithm/.test(err.stderr ?? ''))
+    await assert.rejects(
+      portcullis(['keys', 'generate', '--alg', 'none']),
+      (err: { code?: number; stderr?: string }) => err.code === 2 && /unknown algorithm/.test(err.stderr ?? ''),
+    )
   })
 })

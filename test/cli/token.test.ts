@@ -47,7 +47,11 @@ describe('portcullis token', { concurrency: true }, () => {
   }
 
   // PS256 reuses the RSA pair, verified through the PEM file; the others through their jwks.json.
-  for (const [alg, keyDir, verifyWith] of [['RS256', 'RS256', 'jwksFile'], ['PS256', 'RS256', 'publicKeyFile'], ['ES384', 'ES384', 'jwksFile']] as const) {
+  for (const [alg, keyDir, verifyWith] of [
+    ['RS256', 'RS256', 'jwksFile'],
+    ['PS256', 'RS256', 'publicKeyFile'],
+    ['ES384', 'ES384', 'jwksFile'],
+  ] as const) {
     it(`signs ${alg} with auth.privateKeyFile and names the key by kid`, async () => {
       const published = verifyWith === 'jwksFile' ? join(dir, keyDir, 'jwks.json') : join(dir, keyDir, 'public.pem')
       const auth = { algorithms: [alg], privateKeyFile: join(dir, keyDir, 'private.pem'), [verifyWith]: published }
@@ -62,7 +66,10 @@ describe('portcullis token', { concurrency: true }, () => {
   }
 
   it('puts roles at realm_access.roles or in scope when the config says so', async () => {
-    for (const [rolesClaim, expected] of [['realm_access.roles', { realm_access: { roles: ['user', 'admin'] } }], ['scope', { scope: 'user admin' }]] as const) {
+    for (const [rolesClaim, expected] of [
+      ['realm_access.roles', { realm_access: { roles: ['user', 'admin'] } }],
+      ['scope', { scope: 'user admin' }],
+    ] as const) {
       const config = configWith({ rolesClaim })
       const keys = loadVerificationKeys(config)
       const token = mintToken(config, keys, { subject: 'cli-user', roles: ['user', 'admin'], ttlSeconds: 60 })

@@ -30,23 +30,38 @@ describe('portcullis train and models profile', () => {
     const first = await portcullis(['train', '--input', csv, '--target', 'species', '--model', 'flowers', '--out', models, '--seed', '7'])
     assert.match(first.stdout, /flowers version 1: .*held out 0\.\d{4} \(30 rows\)/s)
     await portcullis(['train', '--input', csv, '--target', 'species', '--model', 'flowers', '--out', models, '--algorithm', 'logistic-regression', '--test-size', '0.3'])
-    const card = parse(readFileSync(join(models, 'flowers', 'model.yaml'), 'utf8')) as { labels: string[]; training: { version: number; algorithm: string; split: { testRows: number }; metrics: { test: { confusion: number[][] } } } }
+    const card = parse(readFileSync(join(models, 'flowers', 'model.yaml'), 'utf8')) as {
+      labels: string[]
+      training: { version: number; algorithm: string; split: { testRows: number }; metrics: { test: { confusion: number[][] } } }
+    }
     assert.deepEqual(card.labels, ['setosa', 'versicolor', 'virginica'])
     assert.equal(card.training.version, 2)
     assert.equal(card.training.algorithm, 'logistic-regression')
     assert.equal(card.training.split.testRows, 45)
-    assert.equal(card.training.metrics.test.confusion.flat().reduce((sum, n) => sum + n, 0), 45)
+    assert.equal(
+      card.training.metrics.test.confusion.flat().reduce((sum, n) => sum + n, 0),
+      45,
+    )
     for (const version of ['1', '2']) assert.ok(existsSync(join(models, 'flowers', version, 'profile.json')), `version ${version} has a profile`)
   })
 
   it('stores a profile of a named version from another CSV', async () => {
     const half = join(dir, 'setosa.csv')
-    writeFileSync(half, readFileSync(csv, 'utf8').split('\n').filter((line, i) => i === 0 || line.endsWith('setosa')).join('\n'))
+    writeFileSync(
+      half,
+      readFileSync(csv, 'utf8')
+        .split('\n')
+        .filter((line, i) => i === 0 || line.endsWith('setosa'))
+        .join('\n'),
+    )
     const { stdout } = await portcullis(['models', 'profile', '--model', 'flowers', '--version', '1', '--input', half], { MODELS_DIR: models })
     assert.match(stdout, /50 rows, 4 features, 3 classes/)
     const profile = await readProfile(join(models, 'flowers', '1', 'profile.json'))
     assert.equal(profile?.rows, 50)
-    assert.deepEqual(profile?.classes.map((entry) => entry.share), [1, 0, 0])
+    assert.deepEqual(
+      profile?.classes.map((entry) => entry.share),
+      [1, 0, 0],
+    )
   })
 
   it('refuses bad input with one line and no stack', async () => {

@@ -68,31 +68,50 @@ describe('loadConfig(env)', () => {
 
   it('names the offending key of an invalid value', () => {
     const path = writeYaml('bad.yaml', 'limits:\n  maxRows: -3\n')
-    assert.throws(() => loadConfig({ CONFIG_PATH: path }), (err: unknown) => err instanceof ConfigError && err.keyPath === 'limits.maxRows')
+    assert.throws(
+      () => loadConfig({ CONFIG_PATH: path }),
+      (err: unknown) => err instanceof ConfigError && err.keyPath === 'limits.maxRows',
+    )
   })
 
   it('names an unknown key', () => {
     const path = writeYaml('typo.yaml', 'server:\n  prot: 1\n')
-    assert.throws(() => loadConfig({ CONFIG_PATH: path }), (err: unknown) => err instanceof ConfigError && err.keyPath === 'server' && /prot/.test(err.message))
+    assert.throws(
+      () => loadConfig({ CONFIG_PATH: path }),
+      (err: unknown) => err instanceof ConfigError && err.keyPath === 'server' && /prot/.test(err.message),
+    )
   })
 
   it('refuses a bad rate expression in RATE_LIMIT', () => {
-    assert.throws(() => loadConfig({ RATE_LIMIT: 'lots' }), (err: unknown) => err instanceof ConfigError && err.keyPath === 'rateLimit.default')
+    assert.throws(
+      () => loadConfig({ RATE_LIMIT: 'lots' }),
+      (err: unknown) => err instanceof ConfigError && err.keyPath === 'rateLimit.default',
+    )
   })
 
   it('refuses an unknown APP_ENV', () => {
-    assert.throws(() => loadConfig({ APP_ENV: 'prod' }), (err: unknown) => err instanceof ConfigError && err.keyPath === 'APP_ENV')
+    assert.throws(
+      () => loadConfig({ APP_ENV: 'prod' }),
+      (err: unknown) => err instanceof ConfigError && err.keyPath === 'APP_ENV',
+    )
   })
 })
 
 describe('loadConfig(env) in production', () => {
   it('requires JWT_SECRET', () => {
-    assert.throws(() => loadConfig({ APP_ENV: 'production' }), (err: unknown) => err instanceof ConfigError && err.keyPath === 'auth.secret')
+    assert.throws(
+      () => loadConfig({ APP_ENV: 'production' }),
+      (err: unknown) => err instanceof ConfigError && err.keyPath === 'auth.secret',
+    )
   })
 
   it('refuses a placeholder secret', () => {
     for (const secret of ['changeme', 'your-256-bit-secret', 'change-me-change-me-change-me-change-me', 'a'.repeat(40)]) {
-      assert.throws(() => loadConfig({ APP_ENV: 'production', JWT_SECRET: secret }), (err: unknown) => err instanceof ConfigError && err.keyPath === 'auth.secret', secret)
+      assert.throws(
+        () => loadConfig({ APP_ENV: 'production', JWT_SECRET: secret }),
+        (err: unknown) => err instanceof ConfigError && err.keyPath === 'auth.secret',
+        secret,
+      )
     }
   })
 
@@ -101,7 +120,10 @@ describe('loadConfig(env) in production', () => {
   })
 
   it('refuses debug logging', () => {
-    assert.throws(() => loadConfig({ APP_ENV: 'production', JWT_SECRET: STRONG, LOG_LEVEL: 'debug' }), (err: unknown) => err instanceof ConfigError && err.keyPath === 'logging.level')
+    assert.throws(
+      () => loadConfig({ APP_ENV: 'production', JWT_SECRET: STRONG, LOG_LEVEL: 'debug' }),
+      (err: unknown) => err instanceof ConfigError && err.keyPath === 'logging.level',
+    )
   })
 
   it('accepts a strong secret', () => {
@@ -112,7 +134,10 @@ describe('loadConfig(env) in production', () => {
 describe('loadConfig(env): allowUnsafe', () => {
   it('accepts a refused weak setting only when its key is listed', () => {
     const path = writeYaml('unsafe.yaml', 'rateLimit:\n  enabled: false\n')
-    assert.throws(() => loadConfig({ APP_ENV: 'production', JWT_SECRET: STRONG, CONFIG_PATH: path }), (err: unknown) => err instanceof ConfigError && err.keyPath === 'rateLimit.enabled')
+    assert.throws(
+      () => loadConfig({ APP_ENV: 'production', JWT_SECRET: STRONG, CONFIG_PATH: path }),
+      (err: unknown) => err instanceof ConfigError && err.keyPath === 'rateLimit.enabled',
+    )
     const accepted = writeYaml('accepted.yaml', 'rateLimit:\n  enabled: false\nallowUnsafe: [rateLimit.enabled]\n')
     assert.equal(loadConfig({ APP_ENV: 'production', JWT_SECRET: STRONG, CONFIG_PATH: accepted }).rateLimit.enabled, false)
   })

@@ -13,7 +13,7 @@ const iris = loadIris()
 
 describe('buildDemoModels', () => {
   const trained = trainDemoModels()
-  const trainers: Record<DemoModelName, TrainedClassifier> = { 'iris': trained.forest, 'iris-logreg': trained.softmax }
+  const trainers: Record<DemoModelName, TrainedClassifier> = { iris: trained.forest, 'iris-logreg': trained.softmax }
   let outDir = ''
   let report: DemoBuildReport = { models: [] }
 
@@ -26,7 +26,10 @@ describe('buildDemoModels', () => {
   })
 
   it('writes model.yaml and 1/model.onnx for each demo model and reports them', async () => {
-    assert.deepEqual(report.models.map((model) => model.name), [...DEMO_MODEL_NAMES])
+    assert.deepEqual(
+      report.models.map((model) => model.name),
+      [...DEMO_MODEL_NAMES],
+    )
     for (const model of report.models) {
       assert.equal(model.path, join(outDir, model.name))
       assert.ok((await stat(join(model.path, 'model.yaml'))).isFile())
@@ -74,7 +77,11 @@ describe('buildDemoModels', () => {
           algorithm: isForest ? 'random-forest' : 'softmax-regression',
           accuracy: Math.round(model.accuracy * 10000) / 10000,
         },
-        examples: [[5.1, 3.5, 1.4, 0.2], [7, 3.2, 4.7, 1.4], [6.3, 3.3, 6, 2.5]],
+        examples: [
+          [5.1, 3.5, 1.4, 0.2],
+          [7, 3.2, 4.7, 1.4],
+          [6.3, 3.3, 6, 2.5],
+        ],
       })
     }
   })

@@ -13,7 +13,6 @@ describe('corrupt.onnx fixture', () => {
     await assert.rejects(ort.InferenceSession.create(fixture('corrupt.onnx')), /protobuf parsing failed/i)
     await assert.rejects(ort.InferenceSession.create(await readFile(fixture('corrupt.onnx'))))
   })
-
 })
 
 describe('simple.onnx fixture', () => {
@@ -22,10 +21,15 @@ describe('simple.onnx fixture', () => {
     const ones = [Array.from({ length: 16 }, () => 1)]
     const twos = [Array.from({ length: 16 }, () => 2)]
     const { output0, output1 } = await session.run({ input0: floatBatch(twos), input1: floatBatch(ones) })
-    assert.deepEqual(Array.from(output0?.data instanceof Float32Array ? output0.data : []), Array.from({ length: 16 }, () => 3))
-    assert.deepEqual(Array.from(output1?.data instanceof Float32Array ? output1.data : []), Array.from({ length: 16 }, () => 1))
+    assert.deepEqual(
+      Array.from(output0?.data instanceof Float32Array ? output0.data : []),
+      Array.from({ length: 16 }, () => 3),
+    )
+    assert.deepEqual(
+      Array.from(output1?.data instanceof Float32Array ? output1.data : []),
+      Array.from({ length: 16 }, () => 1),
+    )
   })
-
 })
 
 describe('tiny-classifier.onnx fixture', () => {
@@ -36,7 +40,6 @@ describe('tiny-classifier.onnx fixture', () => {
     assert.ok(correct / 150 >= 0.95, `accuracy ${correct / 150}`)
     assert.ok(probabilities.every((row) => Math.abs(row.reduce((sum, p) => sum + p, 0) - 1) < 1e-5))
   })
-
 })
 
 describe('ONNX fixtures', () => {

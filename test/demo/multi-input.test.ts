@@ -12,8 +12,14 @@ describe('buildMultiInputModel', () => {
     const b = [Array.from({ length: 16 }, () => 1), Array.from({ length: 16 }, (_, i) => i * 3)]
     const { output0, output1 } = await session.run({ input0: floatBatch(a), input1: floatBatch(b) })
     assert.ok(output0?.data instanceof Float32Array && output1?.data instanceof Float32Array)
-    assert.deepEqual(toRows(output0.data, 16), a.map((row, i) => row.map((value, j) => value + (b[i]?.[j] ?? 0))))
-    assert.deepEqual(toRows(output1.data, 16), a.map((row, i) => row.map((value, j) => value - (b[i]?.[j] ?? 0))))
+    assert.deepEqual(
+      toRows(output0.data, 16),
+      a.map((row, i) => row.map((value, j) => value + (b[i]?.[j] ?? 0))),
+    )
+    assert.deepEqual(
+      toRows(output1.data, 16),
+      a.map((row, i) => row.map((value, j) => value - (b[i]?.[j] ?? 0))),
+    )
   })
 
   it('takes another row width when asked', async () => {

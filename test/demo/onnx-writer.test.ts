@@ -43,13 +43,19 @@ describe('onnx-writer', () => {
     const session = await loadSession(linearModel())
     assert.deepEqual(session.inputNames, ['x'])
     assert.deepEqual(session.outputNames, ['y'])
-    const rows = [[0, 0], [1, 1], [-2, 3]]
+    const rows = [
+      [0, 0],
+      [1, 1],
+      [-2, 3],
+    ]
     const { y } = await session.run({ x: floatBatch(rows) })
     assert.ok(y !== undefined && y.data instanceof Float32Array)
     const expected = rows.map(([a = 0, b = 0]) => softmax([a + 0.5, 2 * b - 0.5]))
-    toRows(y.data, 2).forEach((row, i) => row.forEach((value, j) => {
-      assert.ok(Math.abs(value - (expected[i]?.[j] ?? Number.NaN)) < 1e-6, `row ${i} class ${j}: ${value}`)
-    }))
+    toRows(y.data, 2).forEach((row, i) =>
+      row.forEach((value, j) => {
+        assert.ok(Math.abs(value - (expected[i]?.[j] ?? Number.NaN)) < 1e-6, `row ${i} class ${j}: ${value}`)
+      }),
+    )
   })
 
   it('accepts any batch size through the symbolic batch dimension', async () => {
@@ -63,26 +69,40 @@ describe('onnx-writer', () => {
   })
 
   it('stores int64 initializers, negative values included', async () => {
-    const session = await loadSession(writeModel({
-      graphName: 'reshape',
-      initializers: [int64Tensor('shape', [2], [-1, 2])],
-      nodes: [makeNode({ opType: 'Reshape', inputs: ['x', 'shape'], outputs: ['y'] })],
-      inputs: [tensorInfo('x', TensorDataType.FLOAT, [BATCH_DIM, 4])],
-      outputs: [tensorInfo('y', TensorDataType.FLOAT, ['M', 2])],
-    }))
-    const { y } = await session.run({ x: floatBatch([[1, 2, 3, 4], [5, 6, 7, 8]]) })
+    const session = await loadSession(
+      writeModel({
+        graphName: 'reshape',
+        initializers: [int64Tensor('shape', [2], [-1, 2])],
+        nodes: [makeNode({ opType: 'Reshape', inputs: ['x', 'shape'], outputs: ['y'] })],
+        inputs: [tensorInfo('x', TensorDataType.FLOAT, [BATCH_DIM, 4])],
+        outputs: [tensorInfo('y', TensorDataType.FLOAT, ['M', 2])],
+      }),
+    )
+    const { y } = await session.run({
+      x: floatBatch([
+        [1, 2, 3, 4],
+        [5, 6, 7, 8],
+      ]),
+    })
     assert.deepEqual(y?.dims, [4, 2])
     assert.deepEqual(Array.from(y?.data instanceof Float32Array ? y.data : []), [1, 2, 3, 4, 5, 6, 7, 8])
   })
 
   it('produces int64 outputs from an ArgMax with int attributes', async () => {
-    const session = await loadSession(writeModel({
-      graphName: 'argmax',
-      nodes: [makeNode({ opType: 'ArgMax', inputs: ['x'], outputs: ['i'], attributes: [intAttr('axis', 1), intAttr('keepdims', 0)] })],
-      inputs: [tensorInfo('x', TensorDataType.FLOAT, [BATCH_DIM, 3])],
-      outputs: [tensorInfo('i', TensorDataType.INT64, [BATCH_DIM])],
-    }))
-    const { i } = await session.run({ x: floatBatch([[0, 5, 1], [9, 0, 1]]) })
+    const session = await loadSession(
+      writeModel({
+        graphName: 'argmax',
+        nodes: [makeNode({ opType: 'ArgMax', inputs: ['x'], outputs: ['i'], attributes: [intAttr('axis', 1), intAttr('keepdims', 0)] })],
+        inputs: [tensorInfo('x', TensorDataType.FLOAT, [BATCH_DIM, 3])],
+        outputs: [tensorInfo('i', TensorDataType.INT64, [BATCH_DIM])],
+      }),
+    )
+    const { i } = await session.run({
+      x: floatBatch([
+        [0, 5, 1],
+        [9, 0, 1],
+      ]),
+    })
     assert.ok(i?.data instanceof BigInt64Array)
     assert.deepEqual(Array.from(i.data), [1n, 0n])
   })
@@ -90,27 +110,32 @@ describe('onnx-writer', () => {
   it('round-trips every attribute kind and the model header', () => {
     const bytes = writeModel({
       graphName: 'attrs',
-      nodes: [makeNode({
-        opType: 'Custom',
-        domain: 'example.test',
-        inputs: ['x'],
-        outputs: ['y'],
-        attributes: [
-          floatAttr('f', 0.25),
-          intAttr('i', -3),
-          stringAttr('s', 'héllo'),
-          floatsAttr('fs', [1.5, -2]),
-          intsAttr('is', [0, 2 ** 40]),
-          stringsAttr('ss', ['a', 'BRANCH_LT']),
-        ],
-      })],
+      nodes: [
+        makeNode({
+          opType: 'Custom',
+          domain: 'example.test',
+          inputs: ['x'],
+          outputs: ['y'],
+          attributes: [
+            floatAttr('f', 0.25),
+            intAttr('i', -3),
+            stringAttr('s', 'héllo'),
+            floatsAttr('fs', [1.5, -2]),
+            intsAttr('is', [0, 2 ** 40]),
+            stringsAttr('ss', ['a', 'BRANCH_LT']),
+          ],
+        }),
+      ],
       inputs: [tensorInfo('x', TensorDataType.FLOAT, [BATCH_DIM])],
       outputs: [tensorInfo('y', TensorDataType.FLOAT, [BATCH_DIM])],
       metadata: { source: 'test' },
     })
     const model = decodeModelProto(bytes)
     assert.equal(model.irVersion, IR_VERSION)
-    assert.deepEqual(model.opsetImport, [{ domain: '', version: 17 }, { domain: 'ai.onnx.ml', version: 3 }])
+    assert.deepEqual(model.opsetImport, [
+      { domain: '', version: 17 },
+      { domain: 'ai.onnx.ml', version: 3 },
+    ])
     assert.deepEqual(model.metadataProps, [{ key: 'source', value: 'test' }])
     const node = model.graph?.node?.[0]
     assert.equal(node?.opType, 'Custom')
@@ -122,7 +147,10 @@ describe('onnx-writer', () => {
     assert.equal(text.decode(attributes.get('s')?.s), 'héllo')
     assert.deepEqual(attributes.get('fs')?.floats, [1.5, -2])
     assert.deepEqual(attributes.get('is')?.ints, [0, 2 ** 40])
-    assert.deepEqual(attributes.get('ss')?.strings?.map((value) => text.decode(value)), ['a', 'BRANCH_LT'])
+    assert.deepEqual(
+      attributes.get('ss')?.strings?.map((value) => text.decode(value)),
+      ['a', 'BRANCH_LT'],
+    )
   })
 
   it('rejects a tensor whose dims do not match its values', () => {

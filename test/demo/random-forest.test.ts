@@ -14,9 +14,11 @@ describe('readForestTrees', () => {
     const trees = readForestTrees(JSON.parse(JSON.stringify(forest.toJSON())))
     const votes = forest.predictionValues(iris.features)
     assert.equal(trees.length, 10)
-    iris.features.forEach((row, i) => trees.forEach((tree, t) => {
-      assert.equal(classifyWithTree(tree, row), votes.get(i, t), `row ${i} tree ${t}`)
-    }))
+    iris.features.forEach((row, i) =>
+      trees.forEach((tree, t) => {
+        assert.equal(classifyWithTree(tree, row), votes.get(i, t), `row ${i} tree ${t}`)
+      }),
+    )
   })
 
   it('rejects data that is not an ml-random-forest model', () => {

@@ -38,8 +38,10 @@ export async function runClassifier(session: ort.InferenceSession, rows: readonl
 /** Largest absolute difference between two equally shaped tables. */
 export function maxAbsDifference(a: readonly (readonly number[])[], b: readonly (readonly number[])[]): number {
   let largest = 0
-  a.forEach((row, i) => row.forEach((value, j) => {
-    largest = Math.max(largest, Math.abs(value - (b[i]?.[j] ?? Number.NaN)))
-  }))
+  a.forEach((row, i) =>
+    row.forEach((value, j) => {
+      largest = Math.max(largest, Math.abs(value - (b[i]?.[j] ?? Number.NaN)))
+    }),
+  )
   return Number.isNaN(largest) ? Infinity : largest
 }

@@ -7,7 +7,10 @@ const THRESHOLDS = { warn: 0.1, alert: 0.25 }
 
 describe('reference profiles', () => {
   it('puts a value in the first bin whose edge it does not exceed', () => {
-    assert.deepEqual([0, 1, 1.5, 2, 9].map((value) => binOf([1, 2], value)), [0, 0, 1, 1, 2])
+    assert.deepEqual(
+      [0, 1, 1.5, 2, 9].map((value) => binOf([1, 2], value)),
+      [0, 0, 1, 1, 2],
+    )
   })
 
   it('drops repeated and top quantile edges, so every bin can hold reference rows', () => {
@@ -19,14 +22,26 @@ describe('reference profiles', () => {
     const profile = computeProfile(['x'], [[1], [2], [3], [4]], ['a', 'a', 'b', 'a'], ['a', 'b', 'c'])
     assert.equal(profile.features[0]?.mean, 2.5)
     assert.equal(profile.features[0]?.std, Math.sqrt(1.25))
-    assert.equal(profile.features[0]?.shares.reduce((sum, share) => sum + share, 0), 1)
-    assert.deepEqual(profile.classes, [{ label: 'a', share: 0.75 }, { label: 'b', share: 0.25 }, { label: 'c', share: 0 }])
+    assert.equal(
+      profile.features[0]?.shares.reduce((sum, share) => sum + share, 0),
+      1,
+    )
+    assert.deepEqual(profile.classes, [
+      { label: 'a', share: 0.75 },
+      { label: 'b', share: 0.25 },
+      { label: 'c', share: 0 },
+    ])
   })
 })
 
 describe('the drift window', () => {
   const reference = Array.from({ length: 1000 }, (_, i) => [i % 100, 50])
-  const profile = computeProfile(['spread', 'constant'], reference, reference.map(() => 'a'), ['a', 'b'])
+  const profile = computeProfile(
+    ['spread', 'constant'],
+    reference,
+    reference.map(() => 'a'),
+    ['a', 'b'],
+  )
 
   it('keeps only the last rows, so old ones stop counting', () => {
     const window = new DriftWindow(profile, 100)
@@ -58,6 +73,9 @@ describe('the drift window', () => {
 
   it('grades PSI by the thresholds', () => {
     assert.equal(populationStabilityIndex([0.5, 0.5], [0.5, 0.5]), 0)
-    assert.deepEqual([0.05, 0.1, 0.25, 0.3].map((psi) => driftStatus(psi, THRESHOLDS)), ['ok', 'warn', 'warn', 'alert'])
+    assert.deepEqual(
+      [0.05, 0.1, 0.25, 0.3].map((psi) => driftStatus(psi, THRESHOLDS)),
+      ['ok', 'warn', 'warn', 'alert'],
+    )
   })
 })

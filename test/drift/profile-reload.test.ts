@@ -49,7 +49,10 @@ describe('a profile stored while the gateway runs', () => {
       await new Promise((resolve) => setTimeout(resolve, 100))
       body = await drift()
     }
-    assert.deepEqual(body.versions.map((entry) => entry.version), ['1'])
+    assert.deepEqual(
+      body.versions.map((entry) => entry.version),
+      ['1'],
+    )
     assert.equal((await postJson(`${server.url}/api/v1/models/iris/predict`, { inputs: [[5.1, 3.5, 1.4, 0.2]] }, server.token(['user']))).status, 200)
     assert.equal((await drift()).window, 1)
   })

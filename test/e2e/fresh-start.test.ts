@@ -28,7 +28,10 @@ describe('portcullis serve --build-demo-if-missing (what npm start runs)', () =>
       assert.equal(denied.status, 401)
       assert.equal(((await denied.json()) as { error: { code: string } }).error.code, 'invalid_token')
       // Tokens are printed for the operator, never written into the JSON log lines.
-      const logLines = gateway.stdout().split('\n').filter((line) => line.startsWith('{'))
+      const logLines = gateway
+        .stdout()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
       assert.ok(logLines.length > 0)
       for (const line of logLines) assert.ok(!line.includes(userToken) && !line.includes(adminToken), 'no token in a log line')
     } finally {

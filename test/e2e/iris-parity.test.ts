@@ -21,7 +21,10 @@ describe('served Iris models against their trainers', () => {
     server = await startServer()
   })
 
-  const cases: [string, TrainedClassifier][] = [['iris', trained.forest], ['iris-logreg', trained.softmax]]
+  const cases: [string, TrainedClassifier][] = [
+    ['iris', trained.forest],
+    ['iris-logreg', trained.softmax],
+  ]
   for (const [model, trainer] of cases) {
     it(`answers ${model}'s labels and probabilities for all 150 rows as the trainer predicts them`, async () => {
       const rows = iris.features.map((row) => [...row])

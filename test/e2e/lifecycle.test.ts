@@ -39,9 +39,15 @@ describe('model lifecycle in a running gateway', () => {
     // iris: 1 = forest, 2 = always versicolor, 3 = always virginica; 3 is outside the policy.
     write('iris', 2, constantClassifier(1))
     write('iris', 3, constantClassifier(2))
-    writeFileSync(join(repo.dir, 'iris', 'model.yaml'), stringify({
-      ...irisYaml, aliases: { production: 1, staging: 2 }, defaultVersion: 'production', versionPolicy: { specific: [1, 2] },
-    }))
+    writeFileSync(
+      join(repo.dir, 'iris', 'model.yaml'),
+      stringify({
+        ...irisYaml,
+        aliases: { production: 1, staging: 2 },
+        defaultVersion: 'production',
+        versionPolicy: { specific: [1, 2] },
+      }),
+    )
     // canaried: 1 = always setosa, 2 = always versicolor, 20 % of subjects on 2.
     write('canaried', 1, constantClassifier(0))
     write('canaried', 2, constantClassifier(1))
@@ -85,7 +91,11 @@ describe('model lifecycle in a running gateway', () => {
     assert.equal(excluded.status, 404)
     assert.match(((await excluded.json()) as { error: { message: string } }).error.message, /excluded by versionPolicy specific \[1, 2\]/)
     assert.equal((await predict('/api/v1/models/iris/versions/qa/predict')).status, 404)
-    const oip = await postJson(`${gateway.url}/v2/models/iris/versions/staging/infer`, { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: SETOSA }], outputs: [{ name: 'label' }] }, user)
+    const oip = await postJson(
+      `${gateway.url}/v2/models/iris/versions/staging/infer`,
+      { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: SETOSA }], outputs: [{ name: 'label' }] },
+      user,
+    )
     assert.deepEqual(await oip.json(), { model_name: 'iris', model_version: '2', outputs: [{ name: 'label', datatype: 'INT64', shape: [1], data: [1] }] })
   })
 
@@ -95,14 +105,22 @@ describe('model lifecycle in a running gateway', () => {
     assert.equal(refused.status, 409)
     assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'model_inactive')
     assert.equal((await predict('/api/v1/models/iris/versions/staging/predict')).status, 409)
-    const list = (await (await fetch(`${gateway.url}/api/v1/models`, { headers: { Authorization: `Bearer ${user}` } })).json()) as { models: { name: string; active: boolean; versions: { status: string }[] }[] }
+    const list = (await (await fetch(`${gateway.url}/api/v1/models`, { headers: { Authorization: `Bearer ${user}` } })).json()) as {
+      models: { name: string; active: boolean; versions: { status: string }[] }[]
+    }
     const iris = list.models.find((model) => model.name === 'iris')
     assert.equal(iris?.active, false)
-    assert.deepEqual(iris?.versions.map((version) => version.status), ['inactive', 'inactive', 'inactive'])
+    assert.deepEqual(
+      iris?.versions.map((version) => version.status),
+      ['inactive', 'inactive', 'inactive'],
+    )
     assert.equal((await postJson(`${gateway.url}/api/v1/admin/models/iris/activate`, {}, admin)).status, 200)
     assert.equal((await predict('/api/v1/models/iris/predict')).status, 200)
     for (const action of ['deactivated', 'activated']) {
-      const line = gateway.stdout().split('\n').find((candidate) => candidate.includes(`"model ${action}"`))
+      const line = gateway
+        .stdout()
+        .split('\n')
+        .find((candidate) => candidate.includes(`"model ${action}"`))
       assert.ok(line, `a log line for "model ${action}"`)
       const entry = JSON.parse(line) as { subject?: string; model?: string }
       assert.deepEqual([entry.subject, entry.model], ['lifecycle-admin', 'iris'])
@@ -113,11 +131,13 @@ describe('model lifecycle in a running gateway', () => {
     const subjects = Array.from({ length: 1000 }, (_, i) => `canary-subject-${i}`)
     const versions = new Map<string, string>()
     for (let start = 0; start < subjects.length; start += 25) {
-      await Promise.all(subjects.slice(start, start + 25).map(async (subject) => {
-        const response = await predict('/api/v1/models/canaried/predict', [SETOSA], token(subject))
-        assert.equal(response.status, 200)
-        versions.set(subject, ((await response.json()) as PredictBody).version)
-      }))
+      await Promise.all(
+        subjects.slice(start, start + 25).map(async (subject) => {
+          const response = await predict('/api/v1/models/canaried/predict', [SETOSA], token(subject))
+          assert.equal(response.status, 200)
+          versions.set(subject, ((await response.json()) as PredictBody).version)
+        }),
+      )
     }
     const share = [...versions.values()].filter((version) => version === '2').length / 10
     t.diagnostic(`canary share over 1,000 subjects: ${share}% (weight 20%)`)
@@ -128,7 +148,7 @@ describe('model lifecycle in a running gateway', () => {
     }
   })
 
-  it('counts shadow disagreement, never returns the shadow\'s answer, and reports latency with and without a shadow', async (t) => {
+  it("counts shadow disagreement, never returns the shadow's answer, and reports latency with and without a shadow", async (t) => {
     const timed = async (model: string, row: number[], label: string): Promise<number> => {
       const started = performance.now()
       const response = await predict(`/api/v1/models/${model}/predict`, [row])
@@ -136,7 +156,7 @@ describe('model lifecycle in a running gateway', () => {
       const body = (await response.json()) as PredictBody
       assert.equal(response.status, 200)
       assert.equal(body.version, '1', 'the primary answers')
-      assert.deepEqual(body.predictions, [label], 'the shadow\'s answer is never returned')
+      assert.deepEqual(body.predictions, [label], "the shadow's answer is never returned")
       return elapsed
     }
     const latencies: Record<string, number[]> = { shadowed: [], plain: [] }
@@ -157,7 +177,11 @@ describe('model lifecycle in a running gateway', () => {
   it('mirrors Open Inference Protocol requests to the shadow too, comparing the selected outputs', async () => {
     const [agree, disagree] = [await metric('agree'), await metric('disagree')]
     for (const row of [SETOSA, VIRGINICA]) {
-      const response = await postJson(`${gateway.url}/v2/models/shadowed/infer`, { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: row }], outputs: [{ name: 'label' }] }, user)
+      const response = await postJson(
+        `${gateway.url}/v2/models/shadowed/infer`,
+        { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: row }], outputs: [{ name: 'label' }] },
+        user,
+      )
       assert.equal(response.status, 200)
       assert.equal(((await response.json()) as { model_version: string }).model_version, '1')
     }
@@ -169,7 +193,14 @@ describe('model lifecycle in a running gateway', () => {
       models: { name: string; versions: { version: string; status: string; digest?: string; loaded_at?: string; requests: number; reason?: string }[] }[]
     }
     const iris = list.models.find((model) => model.name === 'iris')?.versions ?? []
-    assert.deepEqual(iris.map((version) => [version.version, version.status]), [['1', 'ready'], ['2', 'ready'], ['3', 'inactive']])
+    assert.deepEqual(
+      iris.map((version) => [version.version, version.status]),
+      [
+        ['1', 'ready'],
+        ['2', 'ready'],
+        ['3', 'inactive'],
+      ],
+    )
     assert.match(iris[0]?.digest ?? '', /^sha256:[0-9a-f]{64}$/)
     assert.ok(!Number.isNaN(Date.parse(iris[0]?.loaded_at ?? '')))
     assert.ok((iris[0]?.requests ?? 0) > 0 && (iris[1]?.requests ?? 0) > 0)

@@ -48,7 +48,11 @@ for (const placement of PLACEMENTS) {
       }
       assert.equal(await exited, 0)
       assert.match(gateway.stdout(), /draining in-flight requests/)
-      const loaded = gateway.stdout().split('\n').filter((line) => line.includes('model version loaded')).map((line) => JSON.parse(line) as { model: string; runs_on: string })
+      const loaded = gateway
+        .stdout()
+        .split('\n')
+        .filter((line) => line.includes('model version loaded'))
+        .map((line) => JSON.parse(line) as { model: string; runs_on: string })
       assert.equal(loaded.find((line) => line.model === 'iris')?.runs_on, placement.runsOn)
       agent.destroy()
     })

@@ -36,7 +36,10 @@ describe('portcullis serve --workers 2', () => {
     const [first, second] = listeningWorkers(gateway.stdout())
     assert.notEqual(first, second)
     const responses = await Promise.all(Array.from({ length: 20 }, () => postJson(`${gateway.url}/api/v1/models/iris/predict`, { inputs: [[5.1, 3.5, 1.4, 0.2]] }, token)))
-    assert.deepEqual(responses.map((response) => response.status), Array.from({ length: 20 }, () => 200))
+    assert.deepEqual(
+      responses.map((response) => response.status),
+      Array.from({ length: 20 }, () => 200),
+    )
   })
 
   it('restarts a worker that dies, and keeps answering', async () => {
@@ -49,7 +52,10 @@ describe('portcullis serve --workers 2', () => {
     // A worker listens only once its models are loaded, so the restarted one never answers 503.
     const predict = () => postJson(`${gateway.url}/api/v1/models/iris/predict`, { inputs: [[5.1, 3.5, 1.4, 0.2]] }, token)
     const statuses = (await Promise.all(Array.from({ length: 10 }, predict))).map((response) => response.status)
-    assert.deepEqual(statuses, Array.from({ length: 10 }, () => 200))
+    assert.deepEqual(
+      statuses,
+      Array.from({ length: 10 }, () => 200),
+    )
   })
 
   it('drains the requests in flight on every worker on SIGTERM, then exits 0', async () => {
@@ -58,7 +64,10 @@ describe('portcullis serve --workers 2', () => {
     const exited = new Promise<number | null>((resolve) => gateway.child.once('exit', (code) => resolve(code)))
     gateway.child.kill('SIGTERM')
     const answers = await Promise.all(open.map((req) => req.finish()))
-    assert.deepEqual(answers.map((answer) => answer.status), Array.from({ length: 8 }, () => 200))
+    assert.deepEqual(
+      answers.map((answer) => answer.status),
+      Array.from({ length: 8 }, () => 200),
+    )
     assert.equal(await exited, 0)
     agent.destroy()
   })

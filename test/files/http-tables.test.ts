@@ -15,25 +15,26 @@ describe('predict with CSV and NDJSON bodies', { timeout: 120_000 }, () => {
   let token: string
   let json: { predictions: string[]; probabilities: number[][] }
   const predictUrl = (): string => `${server.url}/api/v1/models/iris/predict`
-  const post = (body: string, type: string, accept?: string, path = '/api/v1/models/iris/predict'): Promise<Response> => fetch(`${server.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': type, ...(accept === undefined ? {} : { accept }) },
-    body,
-  })
+  const post = (body: string, type: string, accept?: string, path = '/api/v1/models/iris/predict'): Promise<Response> =>
+    fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': type, ...(accept === undefined ? {} : { accept }) },
+      body,
+    })
 
   before(async () => {
     server = await startServer({ config: { limits: { maxBodyBytes: 4096, maxRows: 20 } } })
     token = server.token(['user'])
     const response = await postJson(predictUrl(), { inputs: ROWS }, token)
     assert.equal(response.status, 200)
-    json = await response.json() as typeof json
+    json = (await response.json()) as typeof json
   })
   after(() => server.close())
 
   it('takes a CSV body and answers JSON by default, the same as for JSON rows', async () => {
     const response = await post(CSV_BODY, 'text/csv')
     assert.equal(response.status, 200)
-    const body = await response.json() as typeof json & { request_id: string }
+    const body = (await response.json()) as typeof json & { request_id: string }
     assert.deepEqual(body.predictions, json.predictions)
     assert.deepEqual(body.probabilities, json.probabilities)
     assert.equal(body.request_id, response.headers.get('x-request-id'))
@@ -46,17 +47,32 @@ describe('predict with CSV and NDJSON bodies', { timeout: 120_000 }, () => {
     assert.ok(response.headers.get('x-request-id'))
     const rows = parse(await response.text(), { columns: true }) as Record<string, string>[]
     assert.deepEqual(Object.keys(rows[0] ?? {}), ['row', 'prediction', 'p_setosa', 'p_versicolor', 'p_virginica'])
-    assert.deepEqual(rows.map((row) => row.prediction), json.predictions)
-    assert.deepEqual(rows.map((row) => [Number(row.p_setosa), Number(row.p_versicolor), Number(row.p_virginica)]), json.probabilities)
-    assert.deepEqual(rows.map((row) => Number(row.row)), ROWS.map((_, index) => index))
+    assert.deepEqual(
+      rows.map((row) => row.prediction),
+      json.predictions,
+    )
+    assert.deepEqual(
+      rows.map((row) => [Number(row.p_setosa), Number(row.p_versicolor), Number(row.p_virginica)]),
+      json.probabilities,
+    )
+    assert.deepEqual(
+      rows.map((row) => Number(row.row)),
+      ROWS.map((_, index) => index),
+    )
   })
 
   it('takes NDJSON rows and feature objects and answers NDJSON when asked', async () => {
     const response = await post(NDJSON_BODY, 'application/x-ndjson', 'application/x-ndjson')
     assert.equal(response.status, 200)
     assert.match(response.headers.get('content-type') ?? '', /^application\/x-ndjson/)
-    const lines = (await response.text()).trim().split('\n').map((line) => JSON.parse(line) as { row: number; prediction: string; probabilities: number[] })
-    assert.deepEqual(lines, json.predictions.map((prediction, row) => ({ row, prediction, probabilities: json.probabilities[row] })))
+    const lines = (await response.text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { row: number; prediction: string; probabilities: number[] })
+    assert.deepEqual(
+      lines,
+      json.predictions.map((prediction, row) => ({ row, prediction, probabilities: json.probabilities[row] })),
+    )
   })
 
   it('answers JSON to a JSON body that asks for a table format too (Accept picks the format, not the body)', async () => {
@@ -80,7 +96,9 @@ describe('predict with CSV and NDJSON bodies', { timeout: 120_000 }, () => {
   })
 
   it('keeps the body and row limits: 413 over maxBodyBytes, 400 over maxRows', async () => {
-    const many = `${IRIS_FEATURE_NAMES.join(',')}\n${IRIS_ROWS.slice(0, 21).map((row) => row.join(',')).join('\n')}\n`
+    const many = `${IRIS_FEATURE_NAMES.join(',')}\n${IRIS_ROWS.slice(0, 21)
+      .map((row) => row.join(','))
+      .join('\n')}\n`
     const tooMany = await assertEnvelope(await post(many, 'text/csv'), 400, 'invalid_input')
     assert.match(tooMany.error.message, /20/)
     const huge = `${IRIS_FEATURE_NAMES.join(',')}\n${'5.1,3.5,1.4,0.2\n'.repeat(400)}`

@@ -40,7 +40,7 @@ describe('portcullis score', { timeout: 600_000 }, () => {
     env = { MODELS_DIR: modelsDir }
     const response = await postJson(`${server.url}/api/v1/models/iris/predict`, { inputs: IRIS_ROWS }, server.token(['user']))
     assert.equal(response.status, 200)
-    http = await response.json() as typeof http
+    http = (await response.json()) as typeof http
   })
   after(async () => {
     await server.close()
@@ -58,7 +58,10 @@ describe('portcullis score', { timeout: 600_000 }, () => {
     assert.equal(run.code, 0, run.stderr)
     const rows = parse(readFileSync(join(dir, 'out.csv'), 'utf8'), { columns: true }) as Record<string, string>[]
     assert.deepEqual(Object.keys(rows[0] ?? {}), ['id', 'prediction', 'p_setosa', 'p_versicolor', 'p_virginica'])
-    assert.deepEqual(rows.map((row) => flatAnswer(row, 'id')), expected((index) => `iris-${index}`))
+    assert.deepEqual(
+      rows.map((row) => flatAnswer(row, 'id')),
+      expected((index) => `iris-${index}`),
+    )
     assert.equal(existsSync(join(dir, 'out.csv.rejects.jsonl')), false)
     assert.match(run.stderr, /scored 150 rows, rejected 0/)
   })
@@ -68,8 +71,14 @@ describe('portcullis score', { timeout: 600_000 }, () => {
     writeIrisJsonLines(input)
     const run = await runScore(['--model', 'iris', '--input', input, '--output', join(dir, 'out.jsonl')], env)
     assert.equal(run.code, 0, run.stderr)
-    const lines = readFileSync(join(dir, 'out.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { row: number; prediction: string; probabilities: number[] })
-    assert.deepEqual(lines.map((line) => ({ key: line.row, prediction: line.prediction, probabilities: line.probabilities })), expected((index) => index))
+    const lines = readFileSync(join(dir, 'out.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { row: number; prediction: string; probabilities: number[] })
+    assert.deepEqual(
+      lines.map((line) => ({ key: line.row, prediction: line.prediction, probabilities: line.probabilities })),
+      expected((index) => index),
+    )
   })
 
   it('scores the 150 Iris rows from Parquet like HTTP, into Parquet', async () => {
@@ -79,7 +88,10 @@ describe('portcullis score', { timeout: 600_000 }, () => {
     const run = await runScore(['--model', 'iris', '--input', input, '--output', output], env)
     assert.equal(run.code, 0, run.stderr)
     const rows = await parquetReadObjects({ file: await asyncBufferFromFile(output) })
-    assert.deepEqual(rows.map((row) => flatAnswer(row, 'id')), expected((index) => `iris-${index}`))
+    assert.deepEqual(
+      rows.map((row) => flatAnswer(row, 'id')),
+      expected((index) => `iris-${index}`),
+    )
   })
 
   it('converts between formats: Parquet in, CSV out; --format names the format of extension-less files', async () => {
@@ -88,7 +100,10 @@ describe('portcullis score', { timeout: 600_000 }, () => {
     const csvRun = await runScore(['--model', 'iris', '--input', input, '--output', join(dir, 'converted.csv')], env)
     assert.equal(csvRun.code, 0, csvRun.stderr)
     const rows = parse(readFileSync(join(dir, 'converted.csv'), 'utf8'), { columns: true }) as Record<string, string>[]
-    assert.deepEqual(rows.map((row) => flatAnswer(row, 'id')), expected((index) => `iris-${index}`))
+    assert.deepEqual(
+      rows.map((row) => flatAnswer(row, 'id')),
+      expected((index) => `iris-${index}`),
+    )
     const plain = join(dir, 'iris-rows')
     writeIrisJsonLines(plain)
     const jsonRun = await runScore(['--model', 'iris', '--input', plain, '--output', join(dir, 'answers'), '--format', 'jsonl'], env)
@@ -99,34 +114,60 @@ describe('portcullis score', { timeout: 600_000 }, () => {
   it('scores through a running gateway with --url and a token, in chunks of --batch-rows', async () => {
     const input = join(dir, 'iris.csv')
     writeIrisCsv(input)
-    const run = await runScore(['--model', 'iris', '--input', input, '--output', join(dir, 'remote.csv'), '--url', server.url, '--token', server.token(['user']), '--batch-rows', '64'], env)
+    const run = await runScore(
+      ['--model', 'iris', '--input', input, '--output', join(dir, 'remote.csv'), '--url', server.url, '--token', server.token(['user']), '--batch-rows', '64'],
+      env,
+    )
     assert.equal(run.code, 0, run.stderr)
     const rows = parse(readFileSync(join(dir, 'remote.csv'), 'utf8'), { columns: true }) as Record<string, string>[]
-    assert.deepEqual(rows.map((row) => flatAnswer(row, 'id')), expected((index) => `iris-${index}`))
+    assert.deepEqual(
+      rows.map((row) => flatAnswer(row, 'id')),
+      expected((index) => `iris-${index}`),
+    )
   })
 
   for (const mode of ['local', 'remote'] as const) {
     it(`scores the good rows of a file with bad rows and lists the bad ones with reasons, exit 1 (${mode})`, async () => {
       const input = join(dir, `bad-${mode}.csv`)
-      writeFileSync(input, [
-        'id,sepal_length,sepal_width,petal_length,petal_width',
-        'a,5.1,3.5,1.4,0.2',
-        'b,abc,3.0,1.4,0.2',
-        'c,5.1,3.5,1.4',
-        'd,99,3.0,1.4,0.2',
-        'e,,3.0,1.4,0.2',
-        'f,6.2,2.9,4.3,1.3',
-        '',
-      ].join('\n'))
+      writeFileSync(
+        input,
+        [
+          'id,sepal_length,sepal_width,petal_length,petal_width',
+          'a,5.1,3.5,1.4,0.2',
+          'b,abc,3.0,1.4,0.2',
+          'c,5.1,3.5,1.4',
+          'd,99,3.0,1.4,0.2',
+          'e,,3.0,1.4,0.2',
+          'f,6.2,2.9,4.3,1.3',
+          '',
+        ].join('\n'),
+      )
       const output = join(dir, `bad-${mode}.out.csv`)
       const rejects = join(dir, `bad-${mode}.rejects.jsonl`)
       const remote = mode === 'remote' ? ['--url', server.url, '--token', server.token(['user'])] : []
       const run = await runScore(['--model', 'iris', '--input', input, '--output', output, '--rejects', rejects, ...remote], env)
       assert.equal(run.code, 1, run.stderr)
       const rows = parse(readFileSync(output, 'utf8'), { columns: true }) as Record<string, string>[]
-      assert.deepEqual(rows.map((row) => [row.id, row.prediction]), [['a', 'setosa'], ['f', 'versicolor']])
-      const listed = readFileSync(rejects, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { row: number; id: string; error: { code: string; message: string } })
-      assert.deepEqual(listed.map((entry) => [entry.row, entry.id, entry.error.code]), [[1, 'b', 'invalid_input'], [2, 'c', 'invalid_input'], [3, 'd', 'invalid_input'], [4, 'e', 'invalid_input']])
+      assert.deepEqual(
+        rows.map((row) => [row.id, row.prediction]),
+        [
+          ['a', 'setosa'],
+          ['f', 'versicolor'],
+        ],
+      )
+      const listed = readFileSync(rejects, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { row: number; id: string; error: { code: string; message: string } })
+      assert.deepEqual(
+        listed.map((entry) => [entry.row, entry.id, entry.error.code]),
+        [
+          [1, 'b', 'invalid_input'],
+          [2, 'c', 'invalid_input'],
+          [3, 'd', 'invalid_input'],
+          [4, 'e', 'invalid_input'],
+        ],
+      )
       assert.match(listed[0]?.error.message ?? '', /sepal_length/)
       assert.match(listed[1]?.error.message ?? '', /expected 5 columns, got 4/)
       assert.match(listed[2]?.error.message ?? '', /sepal_length is 99, above the maximum/)
@@ -140,10 +181,28 @@ describe('portcullis score', { timeout: 600_000 }, () => {
     const output = join(dir, 'bad.out.jsonl')
     const run = await runScore(['--model', 'iris', '--input', input, '--output', output], env)
     assert.equal(run.code, 1, run.stderr)
-    const lines = readFileSync(output, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
-    assert.deepEqual(lines.map((line) => [line.row ?? line.id, line.prediction]), [[0, 'setosa'], ['x', 'versicolor']])
-    const listed = readFileSync(`${output}.rejects.jsonl`, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { row: number; id: unknown; error: { message: string } })
-    assert.deepEqual(listed.map((entry) => [entry.row, entry.id]), [[1, null], [3, 'y']])
+    const lines = readFileSync(output, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+    assert.deepEqual(
+      lines.map((line) => [line.row ?? line.id, line.prediction]),
+      [
+        [0, 'setosa'],
+        ['x', 'versicolor'],
+      ],
+    )
+    const listed = readFileSync(`${output}.rejects.jsonl`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { row: number; id: unknown; error: { message: string } })
+    assert.deepEqual(
+      listed.map((entry) => [entry.row, entry.id]),
+      [
+        [1, null],
+        [3, 'y'],
+      ],
+    )
     assert.match(listed[0]?.error.message ?? '', /not valid JSON/)
     assert.match(listed[1]?.error.message ?? '', /missing feature "sepal_width"/)
   })

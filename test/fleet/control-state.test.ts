@@ -28,7 +28,12 @@ describe('control state fields', () => {
   })
 
   it('skips fields it cannot read instead of failing the others', () => {
-    const fields = new Map([['not json', '1'], [JSON.stringify(['iris', 'active']), 'yes'], [JSON.stringify(['iris', 'canary']), '{"version":"2","weight":900}'], [JSON.stringify(['iris', 'alias', 'prod']), '"1"']])
+    const fields = new Map([
+      ['not json', '1'],
+      [JSON.stringify(['iris', 'active']), 'yes'],
+      [JSON.stringify(['iris', 'canary']), '{"version":"2","weight":900}'],
+      [JSON.stringify(['iris', 'alias', 'prod']), '"1"'],
+    ])
     assert.deepEqual(snapshotOf(fields).get('iris'), { aliases: { prod: '1' }, reloads: 0 })
   })
 })
@@ -55,7 +60,10 @@ describe('checkFleetRules', () => {
 
   it('refuses staging and production with more than one worker and no shared store, naming the key', () => {
     for (const env of ['staging', 'production']) {
-      assert.throws(() => checkFleetRules(config(env), 2), (err: unknown) => err instanceof ConfigError && /rateLimit\.redisUrl/.test(err.message) && /allowPerProcessState/.test(err.message))
+      assert.throws(
+        () => checkFleetRules(config(env), 2),
+        (err: unknown) => err instanceof ConfigError && /rateLimit\.redisUrl/.test(err.message) && /allowPerProcessState/.test(err.message),
+      )
     }
   })
 

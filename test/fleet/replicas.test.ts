@@ -49,7 +49,9 @@ describe('two replicas sharing Redis act as one gateway', () => {
     const took = await within(async () => (await predictFleet(b.url, user)).status === 409, 'B refuses the deactivated model', 2_000)
     assert.ok(took <= 2_000)
     for (const replica of [a, b]) {
-      const listing = (await (await fetch(`${replica.url}/api/v1/models`, { headers: { Authorization: `Bearer ${user}` } })).json()) as { models: { name: string; active: boolean }[] }
+      const listing = (await (await fetch(`${replica.url}/api/v1/models`, { headers: { Authorization: `Bearer ${user}` } })).json()) as {
+        models: { name: string; active: boolean }[]
+      }
       assert.equal(listing.models.find((model) => model.name === 'fleet')?.active, false)
       assert.notEqual((await fetch(`${replica.url}/v2/models/fleet/ready`, { headers: { Authorization: `Bearer ${user}` } })).status, 200)
     }

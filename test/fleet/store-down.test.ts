@@ -57,7 +57,11 @@ describe('while the control store is down', () => {
     dir = mkdtempSync(join(tmpdir(), 'portcullis-redis-'))
     redis = await startRedis(port, dir)
     repo = await fleetRepository({})
-    const options = { modelsDir: repo.dir, env: { REDIS_URL: `redis://127.0.0.1:${port}` }, config: { rateLimit: { enabled: false }, models: { watch: false }, fleet: { resyncMs: 500 } } }
+    const options = {
+      modelsDir: repo.dir,
+      env: { REDIS_URL: `redis://127.0.0.1:${port}` },
+      config: { rateLimit: { enabled: false }, models: { watch: false }, fleet: { resyncMs: 500 } },
+    }
     ;[a, b] = await Promise.all([startServer(options), startServer(options)])
   })
   after(async () => {

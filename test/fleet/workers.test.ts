@@ -28,13 +28,17 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 function predictOnNewConnection(url: string): Promise<number> {
   const body = JSON.stringify({ inputs: [ROW] })
   return new Promise((resolve, reject) => {
-    const req = request(`${url}/api/v1/models/fleet/predict`, {
-      method: 'POST',
-      agent: false,
-      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Authorization: `Bearer ${user}`, 'Cache-Control': 'no-cache' },
-    }, (response) => {
-      response.resume().once('end', () => resolve(response.statusCode ?? 0))
-    })
+    const req = request(
+      `${url}/api/v1/models/fleet/predict`,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Authorization: `Bearer ${user}`, 'Cache-Control': 'no-cache' },
+      },
+      (response) => {
+        response.resume().once('end', () => resolve(response.statusCode ?? 0))
+      },
+    )
     req.once('error', reject)
     req.end(body)
   })
@@ -75,7 +79,10 @@ describe('portcullis serve --workers 2 without Redis acts as one gateway', () =>
 
   it('N requests spread over both workers, and one scrape shows N', async () => {
     const n = 24
-    assert.deepEqual(await statuses(gateway.url, n), Array.from({ length: n }, () => 200))
+    assert.deepEqual(
+      await statuses(gateway.url, n),
+      Array.from({ length: n }, () => 200),
+    )
     for (let i = 0; i < 4; i += 1) assert.equal(predictCount(await scrapeText(gateway.url)), n)
   })
 
@@ -93,8 +100,17 @@ describe('portcullis serve --workers 2 without Redis acts as one gateway', () =>
     assert.equal((await adminRequest(gateway.url, admin, 'POST', '/models/fleet/deactivate')).status, 200)
     // The primary sends the new state to every worker before the answer; a new connection reaches a
     // worker over the same IPC channel, after that state.
-    assert.deepEqual(await statuses(gateway.url, 6), Array.from({ length: 6 }, () => 409))
-    assert.equal(gateway.stdout().split('\n').filter((line) => line.includes('"action":"model.deactivate"')).length, 1)
+    assert.deepEqual(
+      await statuses(gateway.url, 6),
+      Array.from({ length: 6 }, () => 409),
+    )
+    assert.equal(
+      gateway
+        .stdout()
+        .split('\n')
+        .filter((line) => line.includes('"action":"model.deactivate"')).length,
+      1,
+    )
   })
 
   it('a worker killed and restarted serves the current state, not the state at boot', async () => {
@@ -102,9 +118,15 @@ describe('portcullis serve --workers 2 without Redis acts as one gateway', () =>
     assert.ok(victim !== undefined)
     process.kill(victim, 'SIGKILL')
     await until(() => listeningWorkers(gateway.stdout()).length === 3, 'a new worker listens')
-    assert.deepEqual(await statuses(gateway.url, 6), Array.from({ length: 6 }, () => 409))
+    assert.deepEqual(
+      await statuses(gateway.url, 6),
+      Array.from({ length: 6 }, () => 409),
+    )
     assert.equal((await adminRequest(gateway.url, admin, 'POST', '/models/fleet/activate')).status, 200)
-    assert.deepEqual(await statuses(gateway.url, 6), Array.from({ length: 6 }, () => 200))
+    assert.deepEqual(
+      await statuses(gateway.url, 6),
+      Array.from({ length: 6 }, () => 200),
+    )
   })
 })
 

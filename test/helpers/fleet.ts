@@ -16,7 +16,10 @@ export const ROW = [5.1, 3.5, 1.4, 0.2]
 export async function fleetRepository(config: Record<string, unknown>): Promise<{ dir: string; configPath: string; cleanup: () => void }> {
   const repo = await tempRepository()
   const irisYaml = parse(readFileSync(join(repo.dir, 'iris', 'model.yaml'), 'utf8')) as Record<string, unknown>
-  for (const [version, label] of [[1, 0], [2, 2]] as const) {
+  for (const [version, label] of [
+    [1, 0],
+    [2, 2],
+  ] as const) {
     mkdirSync(join(repo.dir, 'fleet', String(version)), { recursive: true })
     writeFileSync(join(repo.dir, 'fleet', String(version), 'model.onnx'), constantClassifier(label))
   }

@@ -23,12 +23,14 @@ export function openPredict(url: string, token: string, agent: Agent): Promise<O
       req.once('error', reject)
     })
     req.once('error', rejectOpen)
-    req.once('continue', () => resolveOpen({
-      finish: () => {
-        req.end(body)
-        return answered
-      },
-    }))
+    req.once('continue', () =>
+      resolveOpen({
+        finish: () => {
+          req.end(body)
+          return answered
+        },
+      }),
+    )
     req.flushHeaders()
   })
 }

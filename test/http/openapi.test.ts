@@ -66,7 +66,7 @@ describe('GET /openapi.json', () => {
     }
   })
 
-  it('builds the predict body from the validator\'s schema and the configured row limit', () => {
+  it("builds the predict body from the validator's schema and the configured row limit", () => {
     const predict = document.components?.schemas?.PredictRequest as { properties: { inputs: { maxItems: number; minItems: number } }; additionalProperties: boolean }
     assert.equal(predict.properties.inputs.maxItems, 7)
     assert.equal(predict.properties.inputs.minItems, 1)
@@ -75,7 +75,10 @@ describe('GET /openapi.json', () => {
 
   it('declares the bearer scheme on every route outside the public ones', () => {
     assert.deepEqual(document.components?.securitySchemes?.bearerAuth, {
-      type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: (document.components?.securitySchemes?.bearerAuth as { description: string }).description,
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description: (document.components?.securitySchemes?.bearerAuth as { description: string }).description,
     })
     const publicPaths = ['/healthz', '/readyz', '/openapi.json', '/docs', '/docs/{asset}', '/', '/console/{file}', '/v2/health/live', '/v2/health/ready']
     for (const [path, item] of Object.entries(document.paths ?? {})) {
@@ -90,7 +93,7 @@ describe('GET /openapi.json', () => {
     }
   })
 
-  it('answers errors with the envelope schema (v1) or the protocol\'s (v2), with their protocol headers', () => {
+  it("answers errors with the envelope schema (v1) or the protocol's (v2), with their protocol headers", () => {
     const responses = document.components?.responses ?? {}
     for (const [name, response] of Object.entries(responses)) {
       const schema = (response as { content: Record<string, { schema: { $ref: string } }> }).content['application/json']?.schema
@@ -101,7 +104,10 @@ describe('GET /openapi.json', () => {
         for (const [status, response] of Object.entries(operation?.responses ?? {})) {
           if (Number(status) < 400) continue
           const ref = (response as { $ref: string }).$ref
-          assert.ok(ref.startsWith(path.startsWith('/v2') ? '#/components/responses/Oip' : '#/components/responses/') && (path.startsWith('/v2') || !ref.includes('/Oip')), `${path} ${status}: ${ref}`)
+          assert.ok(
+            ref.startsWith(path.startsWith('/v2') ? '#/components/responses/Oip' : '#/components/responses/') && (path.startsWith('/v2') || !ref.includes('/Oip')),
+            `${path} ${status}: ${ref}`,
+          )
         }
       }
     }

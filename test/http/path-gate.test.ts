@@ -5,7 +5,7 @@ import { pathGate } from '../../src/http/mount.js'
 import type { AppState } from '../../src/http/state.js'
 
 describe('pathGate', () => {
-  it('admits paths under the first segments of the router\'s routes and refuses the rest', () => {
+  it("admits paths under the first segments of the router's routes and refuses the rest", () => {
     const router = new Router<AppState>()
     router.get('/healthz', () => undefined)
     router.get('/docs/:asset', () => undefined)

@@ -95,14 +95,19 @@ describe('status codes and the error envelope', () => {
       },
     })
     const response = await fetch(`${server.url}/api/v1/models/iris/predict`, {
-      method: 'POST', body: stream, duplex: 'half', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${user}` },
+      method: 'POST',
+      body: stream,
+      duplex: 'half',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${user}` },
     } as RequestInit)
     await assertEnvelope(response, 413, 'payload_too_large')
   })
 
   it('answers 415 for a content type other than application/json', async () => {
     const response = await fetch(`${server.url}/api/v1/models/iris/predict`, {
-      method: 'POST', body: 'inputs=1', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Bearer ${user}` },
+      method: 'POST',
+      body: 'inputs=1',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Bearer ${user}` },
     })
     await assertEnvelope(response, 415, 'unsupported_media_type')
   })
@@ -119,7 +124,11 @@ describe('status codes and the error envelope', () => {
   })
 
   it('answers 400 for a __proto__ key', async () => {
-    const body = await assertEnvelope(await postJson(`${server.url}/api/v1/models/iris/predict`, '{"inputs": [[1,2,3,4]], "__proto__": {"admin": true}}', user), 400, 'invalid_input')
+    const body = await assertEnvelope(
+      await postJson(`${server.url}/api/v1/models/iris/predict`, '{"inputs": [[1,2,3,4]], "__proto__": {"admin": true}}', user),
+      400,
+      'invalid_input',
+    )
     assert.match(body.error.message, /__proto__/)
   })
 })

@@ -12,15 +12,12 @@ import type { ValueInfoProto } from '../../src/training/onnx-proto.js'
 import { BATCH_DIM, makeNode, writeModel } from '../../src/training/onnx-writer.js'
 
 /** The committed fixtures. */
-export const FIXTURES = join(import.meta.dirname, '..', 'fixtures')
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures')
 
 /** Bytes of a committed fixture. */
 export function fixture(name: 'tiny-classifier.onnx' | 'simple.onnx' | 'corrupt.onnx'): Buffer {
   return readFileSync(join(FIXTURES, name))
 }
-
-/** Iris labels, in class order. */
-export const IRIS_LABELS = ['setosa', 'versicolor', 'virginica']
 
 /** A classifier of 4 features that answers class `label` for every row (zero weights, one-hot bias). */
 export function constantClassifier(label: number): Uint8Array {

@@ -23,7 +23,11 @@ async function startLogged(level: string): Promise<{ runtime: Runtime; url: stri
   const runtime = await startRuntime(config, createLogger({ level: config.logging.level, stream }))
   await runtime.modelsLoaded
   const token = mintToken(config, runtime.keys, { subject: 'carol', roles: ['user'], ttlSeconds: 600 })
-  const lines = (): LogLine[] => text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as LogLine)
+  const lines = (): LogLine[] =>
+    text
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as LogLine)
   return { runtime, url: `http://127.0.0.1:${runtime.port}`, token, lines }
 }
 

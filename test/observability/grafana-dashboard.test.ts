@@ -94,7 +94,10 @@ describe('deploy/grafana/portcullis.json', () => {
 
   it('shows stage time per door, a label every stage series carries', () => {
     const exprs = panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr ?? ''))
-    assert.ok(exprs.some((expr) => expr.includes('portcullis_stage_duration_seconds') && labelNames(expr).includes('door')), 'no panel splits stage time by door')
+    assert.ok(
+      exprs.some((expr) => expr.includes('portcullis_stage_duration_seconds') && labelNames(expr).includes('door')),
+      'no panel splits stage time by door',
+    )
     const stageSeries = scraped.samples.get('portcullis_stage_duration_seconds_count') ?? []
     assert.ok(stageSeries.length > 0)
     for (const sample of stageSeries) assert.equal(sample.labels.door, 'http', JSON.stringify(sample.labels))
@@ -103,6 +106,10 @@ describe('deploy/grafana/portcullis.json', () => {
   it('shows every metric the service defines', async () => {
     const defined = (await createMetrics({ defaults: false }).registry.getMetricsAsJSON()).map((metric) => metric.name)
     const queried = panels.flatMap((panel) => (panel.targets ?? []).flatMap((target) => metricNames(target.expr ?? '')))
-    for (const name of defined) assert.ok(queried.some((query) => query === name || query.startsWith(`${name}_`)), `no panel shows ${name}`)
+    for (const name of defined)
+      assert.ok(
+        queried.some((query) => query === name || query.startsWith(`${name}_`)),
+        `no panel shows ${name}`,
+      )
   })
 })

@@ -18,7 +18,7 @@ describe('metrics.port: the open metrics listener', () => {
     assert.equal(value(scraped, 'portcullis_model_loaded', { model: 'iris', version: '1' }), 1)
   })
 
-  it('shows the main listener\'s requests', async () => {
+  it("shows the main listener's requests", async () => {
     await getJson(`${server.url}/healthz`)
     const scraped = await scrape(`${metricsUrl}/metrics`)
     assert.ok(value(scraped, 'portcullis_http_requests_total', { method: 'GET', route: '/healthz', status: '200' }) >= 1)

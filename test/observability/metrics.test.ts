@@ -82,7 +82,7 @@ describe('GET /metrics after a mix of requests', () => {
     assert.equal(stage('inference'), 2, 'the miss and the bypass')
     assert.equal(stage('cache_store'), 2)
     assert.equal(stage('serialize'), 3)
-    assert.equal(stage('queue_wait'), 2, 'the miss and the bypass wait in the batcher\'s queue')
+    assert.equal(stage('queue_wait'), 2, "the miss and the bypass wait in the batcher's queue")
   })
 
   it('counts authentication failures by fixed reason', () => {
@@ -112,7 +112,7 @@ describe('GET /metrics after a mix of requests', () => {
     assert.equal(sum(window.after, 'portcullis_batch_size', { model: 'iris' }) - sum(window.before, 'portcullis_batch_size', { model: 'iris' }), 3, 'one row, then two')
   })
 
-  it('counts predicted rows by label from the model\'s own label set, with their confidence', () => {
+  it("counts predicted rows by label from the model's own label set, with their confidence", () => {
     assert.equal(delta('portcullis_predictions_total', { model: 'iris', version: '1' }), 4, 'miss, hit and a two-row bypass')
     assert.equal(delta('portcullis_predictions_total', { model: 'iris', version: '1', label: 'setosa' }), 3)
     assert.equal(delta('portcullis_predictions_total', { model: 'iris', version: '1', label: 'virginica' }), 1)

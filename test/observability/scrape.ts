@@ -60,5 +60,9 @@ export function sum(scraped: Scrape, name: string, labels: Record<string, string
 
 /** Every value one label takes in the samples of a name. */
 export function labelValues(scraped: Scrape, name: string, label: string): Set<string> {
-  return new Set(series(scraped, name).map((sample) => sample.labels[label]).filter((v) => v !== undefined))
+  return new Set(
+    series(scraped, name)
+      .map((sample) => sample.labels[label])
+      .filter((v) => v !== undefined),
+  )
 }

@@ -33,7 +33,10 @@ describe('MicroBatcher', () => {
     const { batcher, runs } = doubling()
     const requests = [[1, 2, 3, 4, 5], [6, 7, 8, 9], Array.from({ length: 20 }, (_, i) => i), [10]]
     const answers = await Promise.all(requests.map((rows) => batcher.submit(rows)))
-    assert.deepEqual(answers, requests.map((rows) => rows.map((row) => row * 2)))
+    assert.deepEqual(
+      answers,
+      requests.map((rows) => rows.map((row) => row * 2)),
+    )
     assert.deepEqual(runs, [5, 4, 20, 1])
   })
 
@@ -58,7 +61,10 @@ describe('MicroBatcher', () => {
   it('refuses a request with 503 and Retry-After when maxQueueSize requests wait', async () => {
     const { batcher } = doubling({ ...OPTIONS, maxQueueSize: 2 })
     const waiting = [batcher.submit([1]), batcher.submit([2])]
-    const refused = await batcher.submit([3]).then(() => undefined, (err: unknown) => err)
+    const refused = await batcher.submit([3]).then(
+      () => undefined,
+      (err: unknown) => err,
+    )
     assert.ok(refused instanceof ApiError)
     assert.equal(refused.status, 503)
     assert.equal(refused.code, 'unavailable')
@@ -77,7 +83,10 @@ describe('MicroBatcher', () => {
       OPTIONS,
     )
     const outcomes = await Promise.allSettled([batcher.submit([1]), batcher.submit([2])])
-    assert.deepEqual(outcomes.map((outcome) => outcome.status), ['rejected', 'rejected'])
+    assert.deepEqual(
+      outcomes.map((outcome) => outcome.status),
+      ['rejected', 'rejected'],
+    )
     fail = false
     assert.deepEqual(await batcher.submit([3]), [3])
   })
@@ -120,11 +129,14 @@ describe('micro-batching behind POST /api/v1/models/{name}/predict', () => {
   it('answers concurrent requests row by row exactly as unbatched runs do', async () => {
     const requests = Array.from({ length: 40 }, (_, i) => rowsFor(i))
     const before = await batchRuns(batched)
-    const send = (server: TestServer) => Promise.all(requests.map(async (inputs) => {
-      const response = await postJson(`${server.url}/api/v1/models/iris/predict`, { inputs }, server.token(['user']))
-      assert.equal(response.status, 200)
-      return (await response.json()) as PredictBody
-    }))
+    const send = (server: TestServer) =>
+      Promise.all(
+        requests.map(async (inputs) => {
+          const response = await postJson(`${server.url}/api/v1/models/iris/predict`, { inputs }, server.token(['user']))
+          assert.equal(response.status, 200)
+          return (await response.json()) as PredictBody
+        }),
+      )
     const expected = await send(unbatched)
     const answers = await send(batched)
     const after = await batchRuns(batched)

@@ -22,7 +22,11 @@ function feeds(rows: number[][], dtype: 'float32' | 'float64' = 'float32'): Tens
 
 function answer(rows: number): Tensors {
   return {
-    label: new ort.Tensor('string', Array.from({ length: rows }, () => 'setosa'), [rows]),
+    label: new ort.Tensor(
+      'string',
+      Array.from({ length: rows }, () => 'setosa'),
+      [rows],
+    ),
     probabilities: new ort.Tensor('float32', new Float32Array(rows * 3), [rows, 3]),
   }
 }
@@ -93,7 +97,16 @@ describe('the prediction cache behind POST /api/v1/models/{name}/predict', () =>
   after(() => server.close())
   before(async () => {
     server = await startServer({
-      config: { rbac: { roles: { user: ['predict', 'models:read'], admin: ['predict', 'models:read', 'models:admin', 'tokens:admin', 'metrics:read'], analyst: ['predict'], viewer: ['models:read'] } } },
+      config: {
+        rbac: {
+          roles: {
+            user: ['predict', 'models:read'],
+            admin: ['predict', 'models:read', 'models:admin', 'tokens:admin', 'metrics:read'],
+            analyst: ['predict'],
+            viewer: ['models:read'],
+          },
+        },
+      },
     })
   })
 

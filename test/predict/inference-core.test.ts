@@ -66,7 +66,7 @@ describe('the inference core behind /v2 infer', () => {
     const after = await metricsOf(batched)
     const runs = count(after, 'portcullis_batch_size', { model: 'iris' }) - count(before, 'portcullis_batch_size', { model: 'iris' })
     const rows = sum(after, 'portcullis_batch_size', { model: 'iris' }) - sum(before, 'portcullis_batch_size', { model: 'iris' })
-    assert.equal(rows, ROWS.length, 'every request\'s row went through a session run')
+    assert.equal(rows, ROWS.length, "every request's row went through a session run")
     assert.ok(runs < ROWS.length, `${ROWS.length} requests ran in ${runs} session runs`)
     for (const [index, row] of ROWS.entries()) {
       const expected = await infer(alone, '/v2/models/iris/versions/1/infer', [row])
@@ -97,13 +97,15 @@ describe('the inference core behind /v2 infer', () => {
     assert.deepEqual(answer.outputs.find((output) => output.name === 'label')?.data, [1])
   })
 
-  it('never answers version 2 from version 1\'s cached answer, though the files are the same', async () => {
+  it("never answers version 2 from version 1's cached answer, though the files are the same", async () => {
     const row = [6.3, 2.9, 5.0, 1.7]
     for (const door of ['v1', 'v2'] as const) {
       for (const version of ['1', '2', '1', '2']) {
-        const reported = door === 'v2'
-          ? (await infer(batched, `/v2/models/iris/versions/${version}/infer`, [row])).model_version
-          : ((await (await postJson(`${batched.url}/api/v1/models/iris/versions/${version}/predict`, { inputs: [row] }, batched.token(['user']))).json()) as { version: string }).version
+        const reported =
+          door === 'v2'
+            ? (await infer(batched, `/v2/models/iris/versions/${version}/infer`, [row])).model_version
+            : ((await (await postJson(`${batched.url}/api/v1/models/iris/versions/${version}/predict`, { inputs: [row] }, batched.token(['user']))).json()) as { version: string })
+                .version
         assert.equal(reported, version, `${door} asked version ${version}`)
       }
     }

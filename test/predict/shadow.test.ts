@@ -19,7 +19,16 @@ describe('ShadowMirror.mirror()', () => {
   it('returns before the shadow starts, and starts it in a later turn of the event loop', async () => {
     const { shadows } = mirror(4)
     let started = false
-    shadows.mirror({ model: 'm', version: '2', primary: 1, run: async () => { started = true; return 1 }, agree: sameAnswer })
+    shadows.mirror({
+      model: 'm',
+      version: '2',
+      primary: 1,
+      run: async () => {
+        started = true
+        return 1
+      },
+      agree: sameAnswer,
+    })
     assert.equal(started, false)
     await nextTurn()
     assert.equal(started, true)
@@ -37,7 +46,15 @@ describe('ShadowMirror.mirror()', () => {
     const { shadows, metrics } = mirror(4)
     shadows.mirror({ model: 'm', version: '2', primary: ['setosa'], run: async () => ['setosa'], agree: sameAnswer })
     shadows.mirror({ model: 'm', version: '2', primary: ['setosa'], run: async () => ['virginica'], agree: sameAnswer })
-    shadows.mirror({ model: 'm', version: '2', primary: ['setosa'], run: async () => { throw new Error('shape mismatch') }, agree: sameAnswer })
+    shadows.mirror({
+      model: 'm',
+      version: '2',
+      primary: ['setosa'],
+      run: async () => {
+        throw new Error('shape mismatch')
+      },
+      agree: sameAnswer,
+    })
     await nextTurn()
     await shadows.idle()
     assert.deepEqual([await count(metrics, 'agree'), await count(metrics, 'disagree'), await count(metrics, 'error')], [1, 1, 1])
@@ -47,7 +64,17 @@ describe('ShadowMirror.mirror()', () => {
     const { shadows, metrics } = mirror(2)
     let release = (): void => undefined
     const gate = new Promise<void>((resolve) => (release = resolve))
-    for (let i = 0; i < 5; i += 1) shadows.mirror({ model: 'm', version: '2', primary: 1, run: async () => { await gate; return 1 }, agree: sameAnswer })
+    for (let i = 0; i < 5; i += 1)
+      shadows.mirror({
+        model: 'm',
+        version: '2',
+        primary: 1,
+        run: async () => {
+          await gate
+          return 1
+        },
+        agree: sameAnswer,
+      })
     assert.equal(shadows.inFlight, 2)
     assert.equal(await count(metrics, 'dropped'), 3)
     release()

@@ -4,8 +4,16 @@ import ort from 'onnxruntime-node'
 import { batchRows, concatRows, rowShapeKey, sliceRows } from '../../src/predict/tensors.js'
 
 describe('batching tensors along the first dimension', () => {
-  const a = { x: new ort.Tensor('float32', Float32Array.from([1, 2, 3, 4]), [2, 2]), ids: new ort.Tensor('int64', BigInt64Array.from([1n, 2n]), [2]), words: new ort.Tensor('string', ['a', 'b'], [2]) }
-  const b = { x: new ort.Tensor('float32', Float32Array.from([5, 6]), [1, 2]), ids: new ort.Tensor('int64', BigInt64Array.from([3n]), [1]), words: new ort.Tensor('string', ['c'], [1]) }
+  const a = {
+    x: new ort.Tensor('float32', Float32Array.from([1, 2, 3, 4]), [2, 2]),
+    ids: new ort.Tensor('int64', BigInt64Array.from([1n, 2n]), [2]),
+    words: new ort.Tensor('string', ['a', 'b'], [2]),
+  }
+  const b = {
+    x: new ort.Tensor('float32', Float32Array.from([5, 6]), [1, 2]),
+    ids: new ort.Tensor('int64', BigInt64Array.from([3n]), [1]),
+    words: new ort.Tensor('string', ['c'], [1]),
+  }
 
   it('joins every input of several requests, row after row, keeping each element type', () => {
     const joined = concatRows([a, b])
@@ -16,7 +24,7 @@ describe('batching tensors along the first dimension', () => {
     assert.deepEqual(joined.words?.data, ['a', 'b', 'c'])
   })
 
-  it('cuts each request\'s rows back out, as copies', () => {
+  it("cuts each request's rows back out, as copies", () => {
     const joined = concatRows([a, b])
     const second = sliceRows(joined, 2, 1)
     assert.deepEqual(second.x?.dims, [1, 2])
@@ -25,7 +33,7 @@ describe('batching tensors along the first dimension', () => {
     assert.notEqual((second.x?.data as Float32Array).buffer, (joined.x?.data as Float32Array).buffer)
   })
 
-  it('knows a request\'s rows, and refuses to count inputs that disagree on them', () => {
+  it("knows a request's rows, and refuses to count inputs that disagree on them", () => {
     assert.equal(batchRows(a), 2)
     assert.equal(batchRows({ x: a.x, ids: b.ids }), undefined)
   })

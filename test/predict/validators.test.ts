@@ -10,7 +10,12 @@ import { demoModelsDir } from '../helpers/demo-models.js'
 
 const BODIES: Record<string, unknown> = {
   'one row': { inputs: [[5.1, 3.5, 1.4, 0.2]] },
-  'two rows': { inputs: [[5.1, 3.5, 1.4, 0.2], [7.9, 4.4, 6.9, 2.5]] },
+  'two rows': {
+    inputs: [
+      [5.1, 3.5, 1.4, 0.2],
+      [7.9, 4.4, 6.9, 2.5],
+    ],
+  },
   'rows by name': { inputs: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }] },
   'a null value': { inputs: [[5.1, null, 1.4, 0.2]] },
   'a short row': { inputs: [[5.1, 3.5, 1.4]] },

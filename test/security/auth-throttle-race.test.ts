@@ -25,7 +25,10 @@ describe('attack: racing the failed-auth throttle with concurrent wrong tokens',
       // the event loop past the default command timeout, which would (rightly) answer 503.
       // The per-address in-flight budget would answer some of the 300 with 503 before they reach
       // the throttle (budgets, test/security/slow-body-flood); raised here so every request races.
-      config: { rateLimit: { redisKeyPrefix: namespace.prefix, authFailures: `${LIMIT}/minute`, redisCommandTimeoutMs: 30_000 }, budgets: { maxConnectionsPerAddress: 1000, maxAnonymousInFlight: 1000, maxAnonymousInFlightPerAddress: 1000 } },
+      config: {
+        rateLimit: { redisKeyPrefix: namespace.prefix, authFailures: `${LIMIT}/minute`, redisCommandTimeoutMs: 30_000 },
+        budgets: { maxConnectionsPerAddress: 1000, maxAnonymousInFlight: 1000, maxAnonymousInFlightPerAddress: 1000 },
+      },
     })
   })
   after(async () => {
@@ -34,11 +37,13 @@ describe('attack: racing the failed-auth throttle with concurrent wrong tokens',
   })
 
   it(`answers exactly ${LIMIT} of ${CONCURRENT} concurrent wrong tokens 401 and the rest 429`, async () => {
-    const statuses = await Promise.all(Array.from({ length: CONCURRENT }, async (_, n) => {
-      const guess = jwt.sign(claims({ sub: `guess-${n}` }), `not-the-secret-${n}-0123456789abcdef0123`)
-      // node:http's global agent opens one connection per request in flight: all 300 race.
-      return (await send(`${gateway.url}/api/v1/models`, { headers: { Authorization: `Bearer ${guess}` } })).status
-    }))
+    const statuses = await Promise.all(
+      Array.from({ length: CONCURRENT }, async (_, n) => {
+        const guess = jwt.sign(claims({ sub: `guess-${n}` }), `not-the-secret-${n}-0123456789abcdef0123`)
+        // node:http's global agent opens one connection per request in flight: all 300 race.
+        return (await send(`${gateway.url}/api/v1/models`, { headers: { Authorization: `Bearer ${guess}` } })).status
+      }),
+    )
     const tally = Object.fromEntries([...new Set(statuses)].map((status) => [status, statuses.filter((s) => s === status).length]))
     assert.deepEqual(tally, { 401: LIMIT, 429: CONCURRENT - LIMIT })
   })

@@ -32,10 +32,18 @@ describe('attack: ~1000 unauthenticated 1 MiB bodies from one address', () => {
     clearInterval(sampler)
     const answers = await flood
     assert.ok(statuses.length >= 5, `the caller got only ${statuses.length} answers`)
-    assert.deepEqual(statuses.filter((status) => status !== 200), [], 'every answer to the valid caller was 200')
+    assert.deepEqual(
+      statuses.filter((status) => status !== 200),
+      [],
+      'every answer to the valid caller was 200',
+    )
     const refused = answers.filter((status) => status !== undefined)
     assert.ok(refused.length > 0, 'the gateway answered the attacker')
-    assert.deepEqual(refused.filter((status) => status !== 401 && status !== 429 && status !== 503), [], 'no attack body was accepted')
+    assert.deepEqual(
+      refused.filter((status) => status !== 401 && status !== 429 && status !== 503),
+      [],
+      'no attack body was accepted',
+    )
     // Resident memory may lag the heap by a collection or two: allow it a bounded time to settle.
     let now = residentBytes(gateway.pid)
     for (let wait = 0; wait < 40 && now - before > 50 * MiB; wait += 1) {

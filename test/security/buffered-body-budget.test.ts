@@ -15,7 +15,10 @@ describe('attack: authenticated callers hold more body bytes than the process sh
   let gateway: Gateway
   const held: Socket[] = []
   before(async () => {
-    gateway = await spawnGateway({ modelsDir: await demoModelsDir(), config: { limits: { maxBodyBytes: MiB }, budgets: { maxBufferedBodyBytes: 2 * MiB }, rateLimit: { enabled: false } } })
+    gateway = await spawnGateway({
+      modelsDir: await demoModelsDir(),
+      config: { limits: { maxBodyBytes: MiB }, budgets: { maxBufferedBodyBytes: 2 * MiB }, rateLimit: { enabled: false } },
+    })
   })
   after(async () => {
     for (const socket of held) socket.destroy()
@@ -32,7 +35,12 @@ describe('attack: authenticated callers hold more body bytes than the process sh
     }
     let response: Response | undefined
     for (let attempt = 0; attempt < 100; attempt += 1) {
-      response = await send(`${gateway.url}/api/v1/models/iris/predict`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify({ inputs: [[5.1, 3.5, 1.4, 0.2]] }), localAddress: CALLER })
+      response = await send(`${gateway.url}/api/v1/models/iris/predict`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify({ inputs: [[5.1, 3.5, 1.4, 0.2]] }),
+        localAddress: CALLER,
+      })
       if (response.status === 503) break
       await response.arrayBuffer()
       await new Promise((resolve) => setTimeout(resolve, 50))

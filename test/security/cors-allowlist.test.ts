@@ -33,7 +33,7 @@ describe('attack: cross-origin requests from an unlisted page', () => {
     })
     after(() => server.close())
 
-    it('answers the listed origin\'s preflight with 204 and the allowed methods and headers', async () => {
+    it("answers the listed origin's preflight with 204 and the allowed methods and headers", async () => {
       const response = await preflight(`${server.url}/api/v1/models/iris/predict`, ALLOWED)
       assert.equal(response.status, 204)
       assert.equal(response.headers.get('access-control-allow-origin'), ALLOWED)

@@ -5,7 +5,8 @@ import { postJson, startServer, TEST_SECRET, type TestServer } from '../helpers/
 import { claims } from './support/attack.js'
 
 // Names of the libraries underneath and phrases of their own error messages: none may reach a client.
-const LEAKS = /jsonwebtoken|JsonWebTokenError|jwt malformed|invalid signature|koa|raw-body|ioredis|onnxruntime|zod|Unexpected token|SyntaxError|TypeError|node_modules|\/work\/|at \S+ \(|\.ts:\d+/i
+const LEAKS =
+  /jsonwebtoken|JsonWebTokenError|jwt malformed|invalid signature|koa|raw-body|ioredis|onnxruntime|zod|Unexpected token|SyntaxError|TypeError|node_modules|\/work\/|at \S+ \(|\.ts:\d+/i
 
 // Error detail is reconnaissance (OWASP API8:2023): stack traces, library names, paths and secrets stay inside.
 describe('attack: probing error responses for internals', () => {

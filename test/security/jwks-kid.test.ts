@@ -54,7 +54,7 @@ describe('attack: choosing the key through the token header (JWKS file)', () => 
     await assertInvalidToken(await getWithToken(`${server.url}/api/v1/models`, sign(rsa.privateKey, 'RS256', ecKid)), /no key matches/)
   })
 
-  it('answers 401 to the attacker\'s key under a genuine kid', async () => {
+  it("answers 401 to the attacker's key under a genuine kid", async () => {
     await assertInvalidToken(await getWithToken(`${server.url}/api/v1/models`, sign(attacker.privateKey, 'RS256', rsaKid)), /signature is invalid/)
   })
 
@@ -65,13 +65,13 @@ describe('attack: choosing the key through the token header (JWKS file)', () => 
     await assertInvalidToken(await getWithToken(`${server.url}/api/v1/models`, token))
   })
 
-  it('answers 401 to HS256 signed with a JWKS key\'s PEM (key confusion)', async () => {
+  it("answers 401 to HS256 signed with a JWKS key's PEM (key confusion)", async () => {
     const pem = rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString()
     await assertInvalidToken(await getWithToken(`${server.url}/api/v1/models`, hmacToken({ alg: 'HS256', kid: rsaKid }, claims(), pem)), /algorithm is not allowed/)
   })
 })
 
-describe('attack: an identity provider\'s JWKS URL (auth.jwksUri)', () => {
+describe("attack: an identity provider's JWKS URL (auth.jwksUri)", () => {
   let jwksServer: Server
   let server: TestServer
   let unreachable: TestServer

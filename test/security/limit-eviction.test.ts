@@ -24,22 +24,23 @@ describe('attack: evicting rate-limit counters by flooding the other kind of ide
   })
   after(() => gateway.stop())
 
-  it('keeps a subject\'s predict count through a flood of new addresses', async () => {
+  it("keeps a subject's predict count through a flood of new addresses", async () => {
     const token = jwt.sign({ sub: 'steady-user', roles: ['user'] }, TEST_SECRET, { expiresIn: 600 })
-    const predict = (): Promise<Response> => send(`${gateway.url}/api/v1/models/iris/predict`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ inputs: [[5.1, 3.5, 1.4, 0.2]] }),
-    })
+    const predict = (): Promise<Response> =>
+      send(`${gateway.url}/api/v1/models/iris/predict`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ inputs: [[5.1, 3.5, 1.4, 0.2]] }),
+      })
     const first = remaining(await predict())
     assert.equal(remaining(await predict()), first - 1)
     for (let n = 1; n <= FLOOD; n += 1) {
       assert.equal((await send(`${gateway.url}/healthz`, { localAddress: `127.0.1.${n}` })).status, 200)
     }
-    assert.equal(remaining(await predict()), first - 2, 'the subject\'s counter survived the address flood')
+    assert.equal(remaining(await predict()), first - 2, "the subject's counter survived the address flood")
   })
 
-  it('keeps an address\'s anonymous count through a flood of new subjects', async () => {
+  it("keeps an address's anonymous count through a flood of new subjects", async () => {
     const address = '127.0.2.1'
     const probe = (): Promise<Response> => send(`${gateway.url}/healthz`, { localAddress: address })
     const first = remaining(await probe())
@@ -48,6 +49,6 @@ describe('attack: evicting rate-limit counters by flooding the other kind of ide
       const token = jwt.sign({ sub: `flood-${n}`, roles: ['user'] }, TEST_SECRET, { expiresIn: 600 })
       assert.equal((await send(`${gateway.url}/api/v1/models`, { headers: { Authorization: `Bearer ${token}` }, localAddress: '127.0.2.2' })).status, 200)
     }
-    assert.equal(remaining(await probe()), first - 2, 'the address\'s counter survived the subject flood')
+    assert.equal(remaining(await probe()), first - 2, "the address's counter survived the subject flood")
   })
 })

@@ -9,15 +9,17 @@ import { assertSecurityHeaders } from './support/attack.js'
 function holdRequest(port: number, token: string): Socket {
   const socket = connect(port, '127.0.0.1')
   socket.on('error', () => undefined)
-  socket.write([
-    'POST /api/v1/models/iris/predict HTTP/1.1',
-    'Host: localhost',
-    `Authorization: Bearer ${token}`,
-    'Content-Type: application/json',
-    'Content-Length: 100',
-    '',
-    '{"inputs": ',
-  ].join('\r\n'))
+  socket.write(
+    [
+      'POST /api/v1/models/iris/predict HTTP/1.1',
+      'Host: localhost',
+      `Authorization: Bearer ${token}`,
+      'Content-Type: application/json',
+      'Content-Length: 100',
+      '',
+      '{"inputs": ',
+    ].join('\r\n'),
+  )
   return socket
 }
 

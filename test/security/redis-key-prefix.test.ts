@@ -31,16 +31,20 @@ describe('attack: keys written outside rateLimit.redisKeyPrefix', () => {
       (await fetch(`${gateway.url}/api/v1/models`)).status,
       (await fetch(`${gateway.url}/api/v1/models`, { headers: { Authorization: `Bearer ${forged}` } })).status,
       (await fetch(`${gateway.url}/api/v1/models`, { headers: { Authorization: `Bearer ${user}` } })).status,
-      (await fetch(`${gateway.url}/api/v1/models/iris/predict`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${user}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ inputs: [[5.1, 3.5, 1.4, 0.2]] }),
-      })).status,
-      (await fetch(`${gateway.url}/api/v1/admin/tokens/revoke`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ jti: 'stolen-1' }),
-      })).status,
+      (
+        await fetch(`${gateway.url}/api/v1/models/iris/predict`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${user}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ inputs: [[5.1, 3.5, 1.4, 0.2]] }),
+        })
+      ).status,
+      (
+        await fetch(`${gateway.url}/api/v1/admin/tokens/revoke`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ jti: 'stolen-1' }),
+        })
+      ).status,
     ]
     assert.deepEqual(statuses, [200, 401, 401, 200, 200, 200])
     const keys = await redis.keys()

@@ -31,11 +31,12 @@ describe('attack: the shared Redis dies under a running gateway', () => {
   let redis: PrivateRedis
   let gateway: Gateway
   const token = jwt.sign({ sub: 'steady', roles: ['user'] }, TEST_SECRET, { expiresIn: 600 })
-  const predict = (): Promise<Response> => fetch(`${gateway.url}/api/v1/models/iris/predict`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify(ROW),
-  })
+  const predict = (): Promise<Response> =>
+    fetch(`${gateway.url}/api/v1/models/iris/predict`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(ROW),
+    })
   before(async () => {
     redis = await startPrivateRedis()
     gateway = await spawnGateway({

@@ -52,7 +52,10 @@ for (const [name, make] of [
     it('gives each of many concurrent failures its own count', async () => {
       const counter = make()
       const counts = await Promise.all(Array.from({ length: 50 }, () => counter.record('198.51.100.3')))
-      assert.deepEqual(counts.map((seen) => seen.count).sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i + 1))
+      assert.deepEqual(
+        counts.map((seen) => seen.count).sort((a, b) => a - b),
+        Array.from({ length: 50 }, (_, i) => i + 1),
+      )
     })
   })
 }

@@ -29,7 +29,16 @@ describe('attack: a role the model does not allow', () => {
     writeFileSync(yamlPath, stringify({ ...(parse(readFileSync(yamlPath, 'utf8')) as object), roles: ['analyst'] }))
     server = await startServer({
       modelsDir: repo.dir,
-      config: { rbac: { roles: { user: ['predict', 'models:read'], analyst: ['predict', 'models:read'], admin: ['predict', 'models:read', 'models:admin', 'tokens:admin', 'metrics:read'], metrics: ['metrics:read'] } } },
+      config: {
+        rbac: {
+          roles: {
+            user: ['predict', 'models:read'],
+            analyst: ['predict', 'models:read'],
+            admin: ['predict', 'models:read', 'models:admin', 'tokens:admin', 'metrics:read'],
+            metrics: ['metrics:read'],
+          },
+        },
+      },
     })
   })
   after(async () => {

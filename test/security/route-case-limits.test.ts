@@ -67,7 +67,7 @@ describe('attack: changing the case of a path to escape its rate limit', () => {
     })
   }
 
-  it('answers v2 paths in any case with the protocol\'s error shape', async () => {
+  it("answers v2 paths in any case with the protocol's error shape", async () => {
     const token = jwt.sign({ sub: 'v2-caller', roles: ['user'] }, TEST_SECRET, { expiresIn: 600 })
     for (const path of caseVariants('/v2/models/absent/infer')) {
       const response = await fetch(`${gateway.url}${path}`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{}' })

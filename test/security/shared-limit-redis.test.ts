@@ -26,11 +26,12 @@ describe('attack: spreading requests over two processes that share Redis', () =>
 
   it('answers 429 on the fifth prediction of one subject across A and B', async () => {
     const token = jwt.sign({ sub: 'greedy', roles: ['user'] }, TEST_SECRET, { expiresIn: 600 })
-    const predict = (gateway: Gateway): Promise<Response> => fetch(`${gateway.url}/api/v1/models/iris/predict`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(ROW),
-    })
+    const predict = (gateway: Gateway): Promise<Response> =>
+      fetch(`${gateway.url}/api/v1/models/iris/predict`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(ROW),
+      })
     const [a, b] = gateways as [Gateway, Gateway]
     const remaining: string[] = []
     for (const gateway of [a, b, a, b]) {
@@ -40,12 +41,12 @@ describe('attack: spreading requests over two processes that share Redis', () =>
       remaining.push(response.headers.get('ratelimit-remaining') ?? '')
       await response.arrayBuffer()
     }
-    assert.deepEqual(remaining, ['3', '2', '1', '0'], 'each process sees the other one\'s requests')
+    assert.deepEqual(remaining, ['3', '2', '1', '0'], "each process sees the other one's requests")
     await assertRateLimited(await predict(a), 4)
     await assertRateLimited(await predict(b), 4)
   })
 
-  it('keeps another subject\'s allowance whole', async () => {
+  it("keeps another subject's allowance whole", async () => {
     const other = jwt.sign({ sub: 'patient', roles: ['user'] }, TEST_SECRET, { expiresIn: 600 })
     const response = await fetch(`${gateways[1]?.url}/api/v1/models/iris/predict`, {
       method: 'POST',

@@ -34,9 +34,17 @@ describe('attack: one address opens ~1000 POSTs and sends one byte of each decla
       if (!socket.destroyed) startBody(socket, 1000, '{')
     })
     // The caller goes on while the flood opens and for a while after, with every socket still held.
-    const statuses = await keepPredicting(gateway.url, token, flood.then(() => sleep(3000)))
+    const statuses = await keepPredicting(
+      gateway.url,
+      token,
+      flood.then(() => sleep(3000)),
+    )
     assert.ok(statuses.length >= 5, `the caller got only ${statuses.length} answers`)
-    assert.deepEqual(statuses.filter((status) => status !== 200), [], 'every answer to the valid caller was 200')
+    assert.deepEqual(
+      statuses.filter((status) => status !== 200),
+      [],
+      'every answer to the valid caller was 200',
+    )
     // Past budgets.maxConnectionsPerAddress (256) a connection is closed at accept, before a byte is answered.
     const refused = sockets.filter((socket) => socket.destroyed && !answered.has(socket)).length
     t.diagnostic(`${refused} of 1000 connections refused at accept; the caller got ${statuses.length} answers, all 200`)

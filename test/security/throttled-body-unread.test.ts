@@ -60,7 +60,12 @@ describe('attack: big bodies from a throttled address', () => {
   it('answers 429 to an address past its anonymous limit before the body is sent, without reading it', async () => {
     let status = 0
     for (let i = 0; i <= ANONYMOUS_LIMIT && status !== 429; i += 1) {
-      const response = await send(`${gateway.url}/api/v1/models/iris/predict`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}', localAddress: THROTTLED })
+      const response = await send(`${gateway.url}/api/v1/models/iris/predict`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{}',
+        localAddress: THROTTLED,
+      })
       status = response.status
       assert.ok(status === 401 || status === 429, `status ${status}`)
     }
@@ -76,7 +81,12 @@ describe('attack: big bodies from a throttled address', () => {
 
   it('answers 429 to an address past its failed-token limit before the body is sent, without reading it', async () => {
     for (let i = 0; i < 2; i += 1) {
-      const response = await send(`${gateway.url}/api/v1/models/iris/predict`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer junk' }, body: '{}', localAddress: GUESSER })
+      const response = await send(`${gateway.url}/api/v1/models/iris/predict`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: 'Bearer junk' },
+        body: '{}',
+        localAddress: GUESSER,
+      })
       assert.equal(response.status, 401)
     }
     const runs = await bodyGuardRuns(gateway.url)

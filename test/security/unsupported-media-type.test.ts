@@ -31,7 +31,14 @@ describe('attack: unsupported media types', () => {
     assert.equal((await postJson(`${server.url}/api/v1/models/iris/predict`, ROW, server.token(['user']))).status, 200)
   })
 
-  for (const type of ['application/json; charset=utf-8', 'Application/JSON', 'application/json;charset="UTF-8"', 'application/json; charset=utf8', 'application/problem+json', 'application/json ; charset=utf-8']) {
+  for (const type of [
+    'application/json; charset=utf-8',
+    'Application/JSON',
+    'application/json;charset="UTF-8"',
+    'application/json; charset=utf8',
+    'application/problem+json',
+    'application/json ; charset=utf-8',
+  ]) {
     it(`reads a JSON body sent as ${type}`, async () => {
       const response = await postJson(`${server.url}/api/v1/models/iris/predict`, ROW, server.token(['user']), { 'Content-Type': type })
       assert.equal(response.status, 200, await response.text())

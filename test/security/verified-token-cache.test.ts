@@ -39,7 +39,10 @@ describe('VerifiedTokenCache', () => {
     await cache.verify('token', verify)
     await cache.verify('token', verify, (exp + 29) * 1000)
     assert.equal(verifications, 1)
-    await assert.rejects(cache.verify('token', () => Promise.reject(new Error('expired')), (exp + 30) * 1000), /expired/)
+    await assert.rejects(
+      cache.verify('token', () => Promise.reject(new Error('expired')), (exp + 30) * 1000),
+      /expired/,
+    )
   })
 
   it('remembers no refusal', async () => {

@@ -23,7 +23,8 @@ describe('a broker restarted mid-stream: the stream recovers without losing mess
       const entry = streamEntry(name, kind, broker.url, { holdsReadiness: true })
       const server = await startServer({ config: { streams: [entry] } })
       // MQTT: a persistent probe session, so answers published while it reconnects are kept for it.
-      const probe: MqttProbe | NatsProbe = kind === 'mqtt' ? await MqttProbe.open(broker.url, entry.output, entry.deadLetter, uniqueName('probe')) : await NatsProbe.open(broker.url, entry.output, entry.deadLetter)
+      const probe: MqttProbe | NatsProbe =
+        kind === 'mqtt' ? await MqttProbe.open(broker.url, entry.output, entry.deadLetter, uniqueName('probe')) : await NatsProbe.open(broker.url, entry.output, entry.deadLetter)
       let stopped = false
       cleanups.push(async () => {
         stopped = true
@@ -34,7 +35,12 @@ describe('a broker restarted mid-stream: the stream recovers without losing mess
       })
       await waitForReady(server, 200)
       const collector: Collector = probe
-      const publishing = publishPaced(MESSAGES, 200, collector, (index) => retry(() => stopped, () => probe.publish(entry.input, { id: `m${index}`, inputs: [rows[index % rows.length]] })))
+      const publishing = publishPaced(MESSAGES, 200, collector, (index) =>
+        retry(
+          () => stopped,
+          () => probe.publish(entry.input, { id: `m${index}`, inputs: [rows[index % rows.length]] }),
+        ),
+      )
       await collector.waitFor(() => collector.outputs.size >= MESSAGES * 0.4, 'some outputs')
       await broker.stop()
       const down = await waitForReady(server, 503)
@@ -49,12 +55,19 @@ describe('a broker restarted mid-stream: the stream recovers without losing mess
         await waitForStored(probe, jetStreamNames(name)[1] ?? '', MESSAGES)
         await probe.readStored(jetStreamNames(name)[1] ?? '', entry.output)
       }
-      await collector.waitFor(() => collector.outputs.size >= MESSAGES, `all ${MESSAGES} outputs`, Number(process.env.DIAG_WAIT ?? 300_000)).catch(async (err: unknown) => {
-        const gone = Array.from({ length: MESSAGES }, (_, index) => `m${index}`).filter((id) => !collector.outputs.has(id))
-        const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${server.token(['admin'])}` } })).text()
-        process.stderr.write(`DIAG missing ${gone.join(',')}\n${text.split('\n').filter((line) => line.startsWith('portcullis_stream')).join('\n')}\n`)
-        throw err
-      })
+      await collector
+        .waitFor(() => collector.outputs.size >= MESSAGES, `all ${MESSAGES} outputs`, Number(process.env.DIAG_WAIT ?? 300_000))
+        .catch(async (err: unknown) => {
+          const gone = Array.from({ length: MESSAGES }, (_, index) => `m${index}`).filter((id) => !collector.outputs.has(id))
+          const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${server.token(['admin'])}` } })).text()
+          process.stderr.write(
+            `DIAG missing ${gone.join(',')}\n${text
+              .split('\n')
+              .filter((line) => line.startsWith('portcullis_stream'))
+              .join('\n')}\n`,
+          )
+          throw err
+        })
       const missing = Array.from({ length: MESSAGES }, (_, index) => `m${index}`).filter((id) => !collector.outputs.has(id))
       assert.deepEqual(missing, [])
       assert.equal(collector.dead.size, 0)

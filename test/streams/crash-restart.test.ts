@@ -18,7 +18,8 @@ describe('portcullis stream killed with SIGKILL half way and restarted loses no 
     it(`${kind}: every id has an output; redeliveries are counted`, async () => {
       const name = uniqueName(`crash-${kind}`)
       const entry = streamEntry(name, kind, kind === 'mqtt' ? MQTT_URL : NATS_URL)
-      const probe: MqttProbe | NatsProbe = kind === 'mqtt' ? await MqttProbe.open(MQTT_URL, entry.output, entry.deadLetter) : await NatsProbe.open(NATS_URL, entry.output, entry.deadLetter)
+      const probe: MqttProbe | NatsProbe =
+        kind === 'mqtt' ? await MqttProbe.open(MQTT_URL, entry.output, entry.deadLetter) : await NatsProbe.open(NATS_URL, entry.output, entry.deadLetter)
       const gateway = new StreamProcess({ streams: [entry], metrics: { port: 0 } }, await demoModelsDir())
       cleanups.push(async () => {
         await gateway.close()

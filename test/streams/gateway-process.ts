@@ -12,7 +12,10 @@ export class StreamProcess {
   readonly #dir: string
   readonly #configPath: string
 
-  constructor(config: Record<string, unknown>, private readonly modelsDir: string) {
+  constructor(
+    config: Record<string, unknown>,
+    private readonly modelsDir: string,
+  ) {
     this.#dir = mkdtempSync(join(tmpdir(), 'portcullis-stream-'))
     this.#configPath = join(this.#dir, 'streams.yaml')
     writeFileSync(this.#configPath, stringify(config))

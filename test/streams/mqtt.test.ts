@@ -98,7 +98,13 @@ describe('MQTT streams against the real Mosquitto', { timeout: 600_000 }, () => 
 
   it('lists the streams on /readyz and /v2/health/ready', async () => {
     const ready = (await (await fetch(`${server.url}/readyz`)).json()) as { streams: { name: string; state: string }[] }
-    assert.deepEqual(ready.streams.map((stream) => [stream.name, stream.state]), [[flow.name, 'up'], [strict.name, 'up']])
+    assert.deepEqual(
+      ready.streams.map((stream) => [stream.name, stream.state]),
+      [
+        [flow.name, 'up'],
+        [strict.name, 'up'],
+      ],
+    )
     const v2 = (await (await fetch(`${server.url}/v2/health/ready`)).json()) as { ready: boolean; streams: { name: string; state: string }[] }
     assert.equal(v2.ready, true)
     assert.equal(v2.streams.length, 2)

@@ -26,7 +26,12 @@ export interface OutMessage {
 }
 
 /** One `streams:` entry for a test, with unique destinations. */
-export function streamEntry(name: string, kind: 'mqtt' | 'nats', url: string, extra: Record<string, unknown> = {}): Record<string, unknown> & { input: string; output: string; deadLetter: string } {
+export function streamEntry(
+  name: string,
+  kind: 'mqtt' | 'nats',
+  url: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> & { input: string; output: string; deadLetter: string } {
   const sep = kind === 'mqtt' ? '/' : '.'
   return {
     name,
@@ -76,7 +81,10 @@ export class MqttProbe extends Collector {
 
   /** `sessionId`: a persistent session, so answers published while the probe is away are kept for it. */
   static async open(url: string, output: string, deadLetter: string, sessionId?: string): Promise<MqttProbe> {
-    const session = sessionId === undefined ? { clientId: uniqueName('probe'), clean: true } : { clientId: sessionId, clean: false, protocolVersion: 5 as const, properties: { sessionExpiryInterval: 3600 } }
+    const session =
+      sessionId === undefined
+        ? { clientId: uniqueName('probe'), clean: true }
+        : { clientId: sessionId, clean: false, protocolVersion: 5 as const, properties: { sessionExpiryInterval: 3600 } }
     const client = await connectAsync(url, { ...session, reconnectPeriod: 200 })
     const probe = new MqttProbe(client)
     client.on('message', (topic, payload) => probe.add(topic === output ? 'output' : 'dead', payload))
@@ -113,7 +121,10 @@ export class NatsProbe extends Collector {
   static async open(url: string, output: string, deadLetter: string): Promise<NatsProbe> {
     const nc = await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 200, waitOnFirstConnect: true })
     const probe = new NatsProbe(nc, jetstream(nc))
-    for (const [subject, kind] of [[output, 'output'], [deadLetter, 'dead']] as const) {
+    for (const [subject, kind] of [
+      [output, 'output'],
+      [deadLetter, 'dead'],
+    ] as const) {
       const subscription = nc.subscribe(subject, { callback: (_err, message) => probe.add(kind, message.data) })
       probe.#subscriptions.push(subscription)
     }

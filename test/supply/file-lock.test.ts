@@ -13,13 +13,17 @@ describe('withFileLock(path, timeoutMs, task)', () => {
   it('runs one holder at a time and removes the lock afterwards', async () => {
     const path = join(dir, 'a.lock')
     const events: string[] = []
-    const hold = (name: string) => withFileLock(path, 10_000, async () => {
-      events.push(`${name} in`)
-      await sleep(100)
-      events.push(`${name} out`)
-    })
+    const hold = (name: string) =>
+      withFileLock(path, 10_000, async () => {
+        events.push(`${name} in`)
+        await sleep(100)
+        events.push(`${name} out`)
+      })
     await Promise.all([hold('first'), hold('second')])
-    assert.deepEqual(events.map((event) => event.split(' ')[1]), ['in', 'out', 'in', 'out'])
+    assert.deepEqual(
+      events.map((event) => event.split(' ')[1]),
+      ['in', 'out', 'in', 'out'],
+    )
     assert.equal(existsSync(path), false)
   })
 
@@ -30,7 +34,10 @@ describe('withFileLock(path, timeoutMs, task)', () => {
     assert.equal(await withFileLock(stale, 1000, () => Promise.resolve('ran')), 'ran')
     const live = join(dir, 'live.lock')
     writeFileSync(live, String(process.pid))
-    await assert.rejects(withFileLock(live, 300, () => Promise.resolve('ran')), /held the sync lock/)
+    await assert.rejects(
+      withFileLock(live, 300, () => Promise.resolve('ran')),
+      /held the sync lock/,
+    )
     assert.equal(existsSync(live), true)
   })
 })

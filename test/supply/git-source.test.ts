@@ -12,15 +12,29 @@ import { getJson, postJson, startServer, type TestServer } from '../helpers/serv
 import { constantClassifier, eventually, fixture } from '../models/repo-fixtures.js'
 import { json, SETOSA } from './support.js'
 
-interface VersionView { version: string; status: string; reason?: string }
-interface AuditEntry { actor: string; action: string; version?: string; outcome: string; reason?: string; detail?: string }
+interface VersionView {
+  version: string
+  status: string
+  reason?: string
+}
+interface AuditEntry {
+  actor: string
+  action: string
+  version?: string
+  outcome: string
+  reason?: string
+  detail?: string
+}
 
 const SECRET = `hook-secret-${randomUUID()}`
 
 /** A working clone that commits and pushes to a bare repository made for the test. */
 class ModelsRepo {
   readonly work: string
-  constructor(readonly root: string, readonly bare: string) {
+  constructor(
+    readonly root: string,
+    readonly bare: string,
+  ) {
     this.work = join(root, 'work')
     execFileSync('git', ['init', '--quiet', '--bare', '--initial-branch=main', bare])
     execFileSync('git', ['clone', '--quiet', `file://${bare}`, this.work], { stdio: 'ignore' })
@@ -55,7 +69,15 @@ describe('models.source: git, with the webhook', () => {
     repo.push('iris version 1')
     const modelsDir = join(root, 'models')
     mkdirSync(modelsDir)
-    const git = { url: `file://${repo.bare}`, branch: 'main', path: 'models', checkoutDir: join(root, 'checkout'), pollIntervalMs: 0, webhookSecret: SECRET, webhookRate: '12/minute' }
+    const git = {
+      url: `file://${repo.bare}`,
+      branch: 'main',
+      path: 'models',
+      checkoutDir: join(root, 'checkout'),
+      pollIntervalMs: 0,
+      webhookSecret: SECRET,
+      webhookRate: '12/minute',
+    }
     server = await startServer({ modelsDir, config: { models: { source: 'git', git }, rateLimit: { enabled: false } } })
     admin = server.token(['admin'])
     user = server.token(['user'])
@@ -74,7 +96,10 @@ describe('models.source: git, with the webhook', () => {
   const audit = async (): Promise<AuditEntry[]> => (await json<{ entries: AuditEntry[] }>(await getJson(`${server.url}/api/v1/admin/audit`, admin))).entries
 
   it('pulls at start and serves what the branch holds', async () => {
-    assert.deepEqual((await versions()).map((version) => [version.version, version.status]), [['1', 'ready']])
+    assert.deepEqual(
+      (await versions()).map((version) => [version.version, version.status]),
+      [['1', 'ready']],
+    )
     assert.ok((await audit()).some((entry) => entry.action === 'sync' && entry.outcome === 'ok' && /start/.test(entry.detail ?? '')))
     const document = await json<{ paths: Record<string, { post?: { security?: unknown[] } }> }>(await fetch(`${server.url}/openapi.json`))
     assert.deepEqual(document.paths['/api/v1/hooks/git']?.post?.security, [])
@@ -107,7 +132,10 @@ describe('models.source: git, with the webhook', () => {
     }
     await sleep(1000)
     assert.equal(syncCount(), syncs)
-    assert.equal((await versions()).some((version) => version.version === '3'), false)
+    assert.equal(
+      (await versions()).some((version) => version.version === '3'),
+      false,
+    )
   })
 
   it('does nothing for a replayed delivery id', async () => {
@@ -117,10 +145,13 @@ describe('models.source: git, with the webhook', () => {
     assert.equal((await json<{ status: string }>(replay)).status, 'duplicate')
     await sleep(500)
     assert.equal(syncCount(), syncs)
-    assert.equal((await versions()).some((version) => version.version === '3'), false)
+    assert.equal(
+      (await versions()).some((version) => version.version === '3'),
+      false,
+    )
   })
 
-  it('takes GitLab\'s X-Gitlab-Token too', async () => {
+  it("takes GitLab's X-Gitlab-Token too", async () => {
     const response = await hook('{"object_kind":"push"}', { 'X-Gitlab-Event-UUID': randomUUID(), 'X-Gitlab-Token': SECRET })
     assert.equal(response.status, 202)
     await eventually(async () => ((await versions()).some((version) => version.version === '3' && version.status === 'ready') ? true : undefined), 'version 3 to serve', 10_000)
@@ -140,7 +171,14 @@ describe('models.source: git, with the webhook', () => {
     assert.deepEqual(refusals.map((entry) => entry.version).sort(), ['3', '4', '5'])
     assert.ok(refusals.filter((entry) => entry.version !== '5').every((entry) => /does not load/.test(entry.reason ?? '')))
     assert.match(refusals.find((entry) => entry.version === '5')?.reason ?? '', /symbolic link/)
-    assert.deepEqual((await versions()).map((version) => [version.version, version.status]), [['1', 'ready'], ['2', 'ready'], ['3', 'ready']])
+    assert.deepEqual(
+      (await versions()).map((version) => [version.version, version.status]),
+      [
+        ['1', 'ready'],
+        ['2', 'ready'],
+        ['3', 'ready'],
+      ],
+    )
     const answer = await json<{ version: string; predictions: string[] }>(await postJson(`${server.url}/api/v1/models/iris/predict`, { inputs: [SETOSA] }, user))
     assert.deepEqual([answer.version, answer.predictions[0]], ['3', 'virginica'])
   })

@@ -7,9 +7,20 @@ import { getJson, postJson, startServer, type TestServer } from '../helpers/serv
 import { constantClassifier, eventually, fixture } from '../models/repo-fixtures.js'
 import { digestHeader, json, listing, putVersion, SETOSA, sha256 } from './support.js'
 
-interface VersionView { version: string; status: string; reason?: string; digest?: string }
-interface ModelView { name: string; description?: string; versions: VersionView[] }
-interface AuditView { entries: { actor: string; action: string; model?: string; version?: string; digest?: string; outcome: string; reason?: string; at: string }[] }
+interface VersionView {
+  version: string
+  status: string
+  reason?: string
+  digest?: string
+}
+interface ModelView {
+  name: string
+  description?: string
+  versions: VersionView[]
+}
+interface AuditView {
+  entries: { actor: string; action: string; model?: string; version?: string; digest?: string; outcome: string; reason?: string; at: string }[]
+}
 
 describe('model publishing through the admin API', () => {
   let server: TestServer
@@ -55,16 +66,27 @@ describe('model publishing through the admin API', () => {
     await eventually(() => (outcomes.length >= seen + 5 ? true : undefined), 'more answers after the swap')
     stop = true
     await loop
-    assert.deepEqual(outcomes.filter((outcome) => outcome.status !== 200), [], 'every prediction succeeded')
+    assert.deepEqual(
+      outcomes.filter((outcome) => outcome.status !== 200),
+      [],
+      'every prediction succeeded',
+    )
     assert.equal(outcomes.at(-1)?.version, '2')
   })
 
   it('publishes the first version of a new model', async () => {
     const response = await putVersion(server.url, admin, 'churn', '1', constantClassifier(0))
     assert.equal(response.status, 201)
-    assert.deepEqual((await versionsOf('churn')).map((version) => [version.version, version.status]), [['1', 'ready']])
+    assert.deepEqual(
+      (await versionsOf('churn')).map((version) => [version.version, version.status]),
+      [['1', 'ready']],
+    )
     assert.ok(listing(repo.dir).includes('churn/1/model.onnx:' + String(constantClassifier(0).length)))
-    assert.equal(listing(repo.dir).some((entry) => entry.split('/').some((part) => part.startsWith('.'))), false, 'no work files are left behind')
+    assert.equal(
+      listing(repo.dir).some((entry) => entry.split('/').some((part) => part.startsWith('.'))),
+      false,
+      'no work files are left behind',
+    )
   })
 
   it('refuses a corrupt upload, a digest mismatch and an oversized upload, and writes nothing', async () => {
@@ -77,10 +99,17 @@ describe('model publishing through the admin API', () => {
     assert.match((await json<{ error: { message: string } }>(mismatch)).error.message, /Content-Digest/)
     const oversized = await putVersion(server.url, admin, 'iris', '3', new Uint8Array(200_000))
     assert.equal(oversized.status, 413)
-    const wrongType = await fetch(`${server.url}/api/v1/admin/models/iris/versions/3`, { method: 'PUT', headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' }, body: '{}' })
+    const wrongType = await fetch(`${server.url}/api/v1/admin/models/iris/versions/3`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' },
+      body: '{}',
+    })
     assert.equal(wrongType.status, 415)
     assert.deepEqual(listing(repo.dir), before)
-    assert.equal((await versionsOf('iris')).some((version) => version.version === '3'), false)
+    assert.equal(
+      (await versionsOf('iris')).some((version) => version.version === '3'),
+      false,
+    )
   })
 
   it('answers 409 for an existing version, and replaces it with ?replace=true', async () => {
@@ -128,15 +157,22 @@ describe('model publishing through the admin API', () => {
     assert.match((await json<{ error: { message: string } }>(refused)).error.message, /default version/)
     const deleted = await fetch(`${server.url}/api/v1/admin/models/iris/versions/1`, { method: 'DELETE', headers: { Authorization: `Bearer ${admin}` } })
     assert.equal(deleted.status, 200)
-    assert.deepEqual((await versionsOf('iris')).map((version) => version.version), ['2'])
-    assert.equal(listing(repo.dir).some((entry) => entry.startsWith('iris/1')), false)
+    assert.deepEqual(
+      (await versionsOf('iris')).map((version) => version.version),
+      ['2'],
+    )
+    assert.equal(
+      listing(repo.dir).some((entry) => entry.startsWith('iris/1')),
+      false,
+    )
     const forced = await fetch(`${server.url}/api/v1/admin/models/iris/versions/2?force=true`, { method: 'DELETE', headers: { Authorization: `Bearer ${admin}` } })
     assert.equal(forced.status, 200)
   })
 
   it('replaces model.yaml after checking it, and refuses an invalid one', async () => {
     const text = readFileSync(join(repo.dir, 'iris-logreg', 'model.yaml'), 'utf8').replace(/^description: .*$/m, 'description: promoted by the release bot')
-    const put = (body: string): Promise<Response> => fetch(`${server.url}/api/v1/admin/models/iris-logreg/metadata`, { method: 'PUT', headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/yaml' }, body })
+    const put = (body: string): Promise<Response> =>
+      fetch(`${server.url}/api/v1/admin/models/iris-logreg/metadata`, { method: 'PUT', headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/yaml' }, body })
     const accepted = await put(text)
     assert.equal(accepted.status, 200)
     assert.equal((await json<ModelView>(accepted)).description, 'promoted by the release bot')

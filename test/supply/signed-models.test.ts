@@ -14,8 +14,18 @@ import { getJson, postJson, startServer, TEST_SECRET, type TestServer } from '..
 import { constantClassifier, fixture } from '../models/repo-fixtures.js'
 import { json, listing, putVersion, SETOSA, sha256 } from './support.js'
 
-interface VersionView { version: string; status: string; reason?: string; detail?: string }
-interface AuditEntry { action: string; model?: string; outcome: string; reason?: string }
+interface VersionView {
+  version: string
+  status: string
+  reason?: string
+  detail?: string
+}
+interface AuditEntry {
+  action: string
+  model?: string
+  outcome: string
+  reason?: string
+}
 
 function writePem(path: string, key: KeyObject): string {
   writeFileSync(path, key.export({ type: key.type === 'private' ? 'pkcs8' : 'spki', format: 'pem' }))
@@ -72,7 +82,10 @@ describe('signed models (models.trust)', () => {
     assert.match(rogue.detail ?? '', /does not verify with any trusted key/)
     assert.equal((await postJson(`${server.url}/api/v1/models/rogue/predict`, { inputs: [SETOSA] }, user)).status, 503)
     const { entries } = await json<{ entries: AuditEntry[] }>(await getJson(`${server.url}/api/v1/admin/audit`, admin))
-    const refusals = entries.filter((entry) => entry.action === 'signature' && entry.outcome === 'refused').map((entry) => entry.model).sort()
+    const refusals = entries
+      .filter((entry) => entry.action === 'signature' && entry.outcome === 'refused')
+      .map((entry) => entry.model)
+      .sort()
     assert.deepEqual(refusals, ['iris-logreg', 'rogue'])
   })
 
@@ -131,12 +144,18 @@ describe('models.trust with no key', () => {
 
   it('stops staging and production before they start', () => {
     for (const env of ['staging', 'production']) {
-      assert.throws(() => loadConfig({ APP_ENV: env, JWT_SECRET: TEST_SECRET, CONFIG_PATH: configPath }), (err: unknown) => err instanceof ConfigError && err.keyPath === 'models.trust.publicKeys')
+      assert.throws(
+        () => loadConfig({ APP_ENV: env, JWT_SECRET: TEST_SECRET, CONFIG_PATH: configPath }),
+        (err: unknown) => err instanceof ConfigError && err.keyPath === 'models.trust.publicKeys',
+      )
     }
     assert.doesNotThrow(() => loadConfig({ APP_ENV: 'test', JWT_SECRET: TEST_SECRET, CONFIG_PATH: configPath }))
   })
 
   it('makes the CLI exit 2', async () => {
-    await assert.rejects(portcullis(['token', '--sub', 'x'], { APP_ENV: 'production', JWT_SECRET: TEST_SECRET, CONFIG_PATH: configPath }), (err: { code?: number; stderr?: string }) => err.code === 2 && /models\.trust\.publicKeys/.test(err.stderr ?? ''))
+    await assert.rejects(
+      portcullis(['token', '--sub', 'x'], { APP_ENV: 'production', JWT_SECRET: TEST_SECRET, CONFIG_PATH: configPath }),
+      (err: { code?: number; stderr?: string }) => err.code === 2 && /models\.trust\.publicKeys/.test(err.stderr ?? ''),
+    )
   })
 })

@@ -12,7 +12,7 @@ import { hubSignature256, verifyWebhook } from '../../src/supply/webhook-signatu
 const body = Buffer.from('{"ref":"refs/heads/main"}')
 
 describe('verifyWebhook(secret, credentials, body)', () => {
-  it('accepts GitHub\'s X-Hub-Signature-256 of the exact body and GitLab\'s token', () => {
+  it("accepts GitHub's X-Hub-Signature-256 of the exact body and GitLab's token", () => {
     assert.equal(verifyWebhook('s3cret', { hubSignature256: hubSignature256('s3cret', body) }, body), true)
     assert.equal(verifyWebhook('s3cret', { gitlabToken: 's3cret' }, body), true)
   })
@@ -55,7 +55,10 @@ describe('ModelTrust', () => {
   const digest = createHash('sha256').update('model bytes').digest('hex')
 
   it('vouches for Ed25519 and ECDSA P-256 signatures of sha256:<hex> by a trusted key', () => {
-    const trust = ModelTrust.fromFiles([write('ed.pem', ed.publicKey.export({ type: 'spki', format: 'pem' })), write('p256.pem', p256.publicKey.export({ type: 'spki', format: 'pem' }))])
+    const trust = ModelTrust.fromFiles([
+      write('ed.pem', ed.publicKey.export({ type: 'spki', format: 'pem' })),
+      write('p256.pem', p256.publicKey.export({ type: 'spki', format: 'pem' })),
+    ])
     assert.equal(trust.refusal(digest, signModelDigest(ed.privateKey, digest)), undefined)
     assert.equal(trust.refusal(digest, signModelDigest(p256.privateKey, digest)), undefined)
     assert.match(trust.refusal(digest, signModelDigest(ed.privateKey, digest.replace(/^./, '0'))) ?? '', /does not verify/)

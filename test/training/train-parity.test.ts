@@ -57,7 +57,20 @@ describe('the CSV table', () => {
   })
 
   it('refuses a target with one class', () => {
-    assert.throws(() => labelledDataset({ columns: ['x', 'y'], rows: [['1', 'a'], ['2', 'a']] }, 'y', 'one'), /at least 2/)
+    assert.throws(
+      () =>
+        labelledDataset(
+          {
+            columns: ['x', 'y'],
+            rows: [
+              ['1', 'a'],
+              ['2', 'a'],
+            ],
+          },
+          'y',
+          'one',
+        ),
+      /at least 2/,
+    )
   })
 })
-

@@ -103,7 +103,13 @@ describe('from a CSV to a served, watched model', () => {
     const response = await getJson(`${server.url}/metrics`, server.token(['admin']))
     const text = await response.text()
     const lines = text.split('\n').filter((line) => line.startsWith('portcullis_drift_'))
-    const value = (prefix: string): number => Number(lines.find((line) => line.startsWith(prefix))?.split(' ').pop() ?? Number.NaN)
+    const value = (prefix: string): number =>
+      Number(
+        lines
+          .find((line) => line.startsWith(prefix))
+          ?.split(' ')
+          .pop() ?? Number.NaN,
+      )
     assert.ok(value('portcullis_drift_psi{model="flowers",version="1",feature="petal_length"}') > 0.25, lines.join('\n'))
     assert.ok(value('portcullis_drift_psi{model="flowers",version="1",feature="sepal_width"}') < 0.1, lines.join('\n'))
     assert.equal(value('portcullis_drift_window_rows{model="flowers",version="1"}'), WINDOW)
@@ -118,7 +124,11 @@ describe('from a CSV to a served, watched model', () => {
   it('writes a payload log without the redacted fields', async () => {
     await server.close()
     const files = readdirSync(logDir).filter((name) => name.startsWith('flowers'))
-    const lines = files.flatMap((name) => readFileSync(join(logDir, name), 'utf8').split('\n').filter((line) => line !== ''))
+    const lines = files.flatMap((name) =>
+      readFileSync(join(logDir, name), 'utf8')
+        .split('\n')
+        .filter((line) => line !== ''),
+    )
     assert.equal(lines.length, 2 * WINDOW)
     for (const line of lines) {
       const record = JSON.parse(line) as { inputs: Record<string, number>; label?: string }

@@ -22,14 +22,21 @@ export function Chart({ title, times, series, unit }: { title: string; times: nu
     // Axis text in the page's own colour, so the chart reads in light and dark.
     const ink = getComputedStyle(element).color
     const grid = { stroke: 'rgba(128,128,128,0.25)' }
-    plot.current = new uPlot({
-      width: Math.max(element.clientWidth, 240),
-      height: 160,
-      legend: { show: false },
-      cursor: { show: false },
-      axes: [{ stroke: ink, grid }, { stroke: ink, grid, size: 56 }],
-      series: [{}, ...series.map((line, index) => ({ label: line.label, stroke: COLORS[index % COLORS.length], width: 2, spanGaps: true }))],
-    }, [times, ...series.map((line) => line.values)], element)
+    plot.current = new uPlot(
+      {
+        width: Math.max(element.clientWidth, 240),
+        height: 160,
+        legend: { show: false },
+        cursor: { show: false },
+        axes: [
+          { stroke: ink, grid },
+          { stroke: ink, grid, size: 56 },
+        ],
+        series: [{}, ...series.map((line, index) => ({ label: line.label, stroke: COLORS[index % COLORS.length], width: 2, spanGaps: true }))],
+      },
+      [times, ...series.map((line) => line.values)],
+      element,
+    )
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(element.clientWidth, 240), height: 160 }))
     resize.observe(element)
     return () => {
@@ -45,11 +52,15 @@ export function Chart({ title, times, series, unit }: { title: string; times: nu
 
   return (
     <figure class="chart">
-      <figcaption>{title} ({unit})</figcaption>
+      <figcaption>
+        {title} ({unit})
+      </figcaption>
       <div ref={holder} class="plot" role="img" aria-label={`${title} chart; latest values follow`} />
       <ul class="legend">
         {series.map((line, index) => (
-          <li key={line.label} class={`swatch-${index % COLORS.length}`}>{line.label}: {formatLatest(line.values.at(-1))}</li>
+          <li key={line.label} class={`swatch-${index % COLORS.length}`}>
+            {line.label}: {formatLatest(line.values.at(-1))}
+          </li>
         ))}
       </ul>
     </figure>

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { PERMISSION_TEXT, type Identity } from '../session'
 
 /** Whole seconds as `1 h 02 min 05 s`. */
-export function formatRemaining(seconds: number): string {
+function formatRemaining(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds))
   const hours = Math.floor(s / 3600)
   const minutes = Math.floor((s % 3600) / 60)
@@ -25,17 +25,22 @@ export function IdentityPanel({ identity, onSignOut }: { identity: Identity; onS
   return (
     <section class="identity" aria-label="Signed in">
       <p>
-        Signed in as <strong data-testid="subject">{identity.subject}</strong>
-        {' '}with roles <strong data-testid="roles">{identity.roles.join(', ') || 'none'}</strong>.
-        {' '}Token expires in <span data-testid="expiry">{formatRemaining(remaining)}</span>.
+        Signed in as <strong data-testid="subject">{identity.subject}</strong> with roles <strong data-testid="roles">{identity.roles.join(', ') || 'none'}</strong>. Token expires
+        in <span data-testid="expiry">{formatRemaining(remaining)}</span>.
       </p>
       <details>
         <summary>What your roles allow</summary>
         <ul data-testid="permissions">
-          {identity.permissions.map((permission) => <li key={permission}><code>{permission}</code>: {PERMISSION_TEXT[permission] ?? permission}</li>)}
+          {identity.permissions.map((permission) => (
+            <li key={permission}>
+              <code>{permission}</code>: {PERMISSION_TEXT[permission] ?? permission}
+            </li>
+          ))}
         </ul>
       </details>
-      <button type="button" onClick={() => onSignOut()}>Sign out</button>
+      <button type="button" onClick={() => onSignOut()}>
+        Sign out
+      </button>
     </section>
   )
 }

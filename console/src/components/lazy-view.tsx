@@ -12,13 +12,21 @@ export function lazyView<P extends object>(load: () => Promise<ComponentType<P>>
     const [failed, setFailed] = useState(false)
     useEffect(() => {
       loaded ??= load()
-      loaded.then((component) => setView(() => component), () => {
-        // A failed chunk load (a new build replaced the files) is retried on the next visit.
-        loaded = undefined
-        setFailed(true)
-      })
+      loaded.then(
+        (component) => setView(() => component),
+        () => {
+          // A failed chunk load (a new build replaced the files) is retried on the next visit.
+          loaded = undefined
+          setFailed(true)
+        },
+      )
     }, [])
-    if (failed) return <p role="alert" class="error">This view could not be loaded; reload the page.</p>
+    if (failed)
+      return (
+        <p role="alert" class="error">
+          This view could not be loaded; reload the page.
+        </p>
+      )
     return View === undefined ? <p role="status">Loading…</p> : <View {...props} />
   }
 }

@@ -40,7 +40,12 @@ export function CsvScoring({ model, features, maxRows }: { model: ModelDetail; f
   const [download, setDownload] = useState<string | undefined>()
   const labels = model.labels ?? []
 
-  useEffect(() => () => { if (download !== undefined) URL.revokeObjectURL(download) }, [download])
+  useEffect(
+    () => () => {
+      if (download !== undefined) URL.revokeObjectURL(download)
+    },
+    [download],
+  )
 
   async function score(csv: string): Promise<void> {
     setBusy(true)
@@ -49,7 +54,13 @@ export function CsvScoring({ model, features, maxRows }: { model: ModelDetail; f
     const result: Scoring = { rows: [], errors: parsed.errors.slice(0, 5).map((error) => `CSV row ${(error.row ?? 0) + 1}: ${error.message}`), requests: 0 }
     for (let start = 0; start < records.length; start += maxRows) {
       const chunk = records.slice(start, start + maxRows)
-      const inputs = chunk.map((record) => Object.fromEntries(Object.entries(record).filter(([key]) => key !== 'id').map(([key, cell]) => [key, cellValue(cell)])))
+      const inputs = chunk.map((record) =>
+        Object.fromEntries(
+          Object.entries(record)
+            .filter(([key]) => key !== 'id')
+            .map(([key, cell]) => [key, cellValue(cell)]),
+        ),
+      )
       const answer = await callApi({ method: 'POST', path: `/api/v1/models/${encodeURIComponent(model.name)}/predict`, body: { inputs } })
       result.requests += 1
       result.curl ??= answer.curl
@@ -59,11 +70,21 @@ export function CsvScoring({ model, features, maxRows }: { model: ModelDetail; f
       }
       const body = answer.body as { predictions: unknown[]; probabilities?: number[][] }
       chunk.forEach((record, index) => {
-        result.rows.push({ id: record.id ?? String(start + index), values: inputs[index] ?? {}, prediction: String(body.predictions[index]), probabilities: body.probabilities?.[index] ?? [] })
+        result.rows.push({
+          id: record.id ?? String(start + index),
+          values: inputs[index] ?? {},
+          prediction: String(body.predictions[index]),
+          probabilities: body.probabilities?.[index] ?? [],
+        })
       })
     }
     setScoring(result)
-    const table = result.rows.map((row) => ({ id: row.id, ...row.values, prediction: row.prediction, ...Object.fromEntries(labels.map((label, index) => [`p_${label}`, row.probabilities[index]])) }))
+    const table = result.rows.map((row) => ({
+      id: row.id,
+      ...row.values,
+      prediction: row.prediction,
+      ...Object.fromEntries(labels.map((label, index) => [`p_${label}`, row.probabilities[index]])),
+    }))
     setDownload(URL.createObjectURL(new Blob([Papa.unparse(table)], { type: 'text/csv' })))
     setBusy(false)
   }
@@ -79,36 +100,63 @@ export function CsvScoring({ model, features, maxRows }: { model: ModelDetail; f
   return (
     <section class="stack" aria-labelledby="csv-heading">
       <h2 id="csv-heading">Many rows from a CSV</h2>
-      <p>A header row of feature names ({features.map((feature) => feature.name).join(', ')}), an optional <code>id</code> column; at most {maxRows} rows go in one request.</p>
+      <p>
+        A header row of feature names ({features.map((feature) => feature.name).join(', ')}), an optional <code>id</code> column; at most {maxRows} rows go in one request.
+      </p>
       <label for="csv-file">CSV file</label>
       <input id="csv-file" type="file" accept=".csv,text/csv" onChange={(event) => void onFile(event)} />
       <label for="csv-text">Or paste CSV</label>
       <textarea id="csv-text" rows={5} spellcheck={false} value={text} onInput={(event) => setText(event.currentTarget.value)} />
-      <button type="button" disabled={busy || text.trim() === ''} onClick={() => void score(text)}>Score CSV</button>
+      <button type="button" disabled={busy || text.trim() === ''} onClick={() => void score(text)}>
+        Score CSV
+      </button>
       {busy && <p role="status">Scoring…</p>}
       {scoring !== undefined && (
         <>
-          <p role="status" data-testid="csv-summary">{scoring.rows.length} rows scored in {scoring.requests} {scoring.requests === 1 ? 'request' : 'requests'}{scoring.errors.length > 0 ? `, ${scoring.errors.length} errors` : ''}.</p>
-          {scoring.errors.map((error) => <p key={error} class="error" role="alert">{error}</p>)}
-          {download !== undefined && <a href={download} download={`${model.name}-scored.csv`}>Download the table as CSV</a>}
+          <p role="status" data-testid="csv-summary">
+            {scoring.rows.length} rows scored in {scoring.requests} {scoring.requests === 1 ? 'request' : 'requests'}
+            {scoring.errors.length > 0 ? `, ${scoring.errors.length} errors` : ''}.
+          </p>
+          {scoring.errors.map((error) => (
+            <p key={error} class="error" role="alert">
+              {error}
+            </p>
+          ))}
+          {download !== undefined && (
+            <a href={download} download={`${model.name}-scored.csv`}>
+              Download the table as CSV
+            </a>
+          )}
           {scoring.curl !== undefined && <CurlLine curl={scoring.curl} />}
           <div class="scroll" tabIndex={0} role="region" aria-label="Scored rows">
             <table data-testid="csv-table">
               <thead>
                 <tr>
                   <th scope="col">id</th>
-                  {features.map((feature) => <th scope="col" key={feature.name}>{feature.name}</th>)}
+                  {features.map((feature) => (
+                    <th scope="col" key={feature.name}>
+                      {feature.name}
+                    </th>
+                  ))}
                   <th scope="col">prediction</th>
-                  {labels.map((label) => <th scope="col" key={label}>p_{label}</th>)}
+                  {labels.map((label) => (
+                    <th scope="col" key={label}>
+                      p_{label}
+                    </th>
+                  ))}
                 </tr>
               </thead>
               <tbody>
                 {scoring.rows.map((row, index) => (
                   <tr key={index}>
                     <td>{row.id}</td>
-                    {features.map((feature) => <td key={feature.name}>{String(row.values[feature.name] ?? '')}</td>)}
+                    {features.map((feature) => (
+                      <td key={feature.name}>{String(row.values[feature.name] ?? '')}</td>
+                    ))}
                     <td>{row.prediction}</td>
-                    {labels.map((label, index) => <td key={label}>{row.probabilities[index]?.toFixed(3) ?? ''}</td>)}
+                    {labels.map((label, index) => (
+                      <td key={label}>{row.probabilities[index]?.toFixed(3) ?? ''}</td>
+                    ))}
                   </tr>
                 ))}
               </tbody>

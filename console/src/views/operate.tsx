@@ -54,21 +54,39 @@ export function OperateView({ identity }: { identity: Identity }) {
   return (
     <section aria-labelledby="operate-heading">
       <h1 id="operate-heading">Operate</h1>
-      {error !== undefined && <p role="alert" class="error">{error}</p>}
+      {error !== undefined && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
       {can(identity, 'models:admin') && models !== undefined && (
         <table data-testid="operate-models">
           <caption>Model lifecycle</caption>
-          <thead><tr><th scope="col">Model</th><th scope="col">State</th><th scope="col">Actions</th></tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">Model</th>
+              <th scope="col">State</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
           <tbody>
             {models.map((model) => (
               <tr key={model.name} data-model={model.name}>
                 <th scope="row">{model.name}</th>
                 <td>{model.active ? 'active' : 'inactive'}</td>
                 <td class="row">
-                  {model.active
-                    ? <button type="button" onClick={() => modelAction(model.name, 'deactivate')}>Deactivate</button>
-                    : <button type="button" onClick={() => modelAction(model.name, 'activate')}>Activate</button>}
-                  <button type="button" onClick={() => modelAction(model.name, 'reload')}>Reload</button>
+                  {model.active ? (
+                    <button type="button" onClick={() => modelAction(model.name, 'deactivate')}>
+                      Deactivate
+                    </button>
+                  ) : (
+                    <button type="button" onClick={() => modelAction(model.name, 'activate')}>
+                      Activate
+                    </button>
+                  )}
+                  <button type="button" onClick={() => modelAction(model.name, 'reload')}>
+                    Reload
+                  </button>
                 </td>
               </tr>
             ))}
@@ -76,11 +94,19 @@ export function OperateView({ identity }: { identity: Identity }) {
         </table>
       )}
       {can(identity, 'tokens:admin') && (
-        <form class="stack" onSubmit={(event) => { event.preventDefault(); setPending({ title: `revoke token ${jti.trim()}`, path: '/api/v1/admin/tokens/revoke', body: { jti: jti.trim() } }) }}>
+        <form
+          class="stack"
+          onSubmit={(event) => {
+            event.preventDefault()
+            setPending({ title: `revoke token ${jti.trim()}`, path: '/api/v1/admin/tokens/revoke', body: { jti: jti.trim() } })
+          }}
+        >
           <h2>Revoke a token</h2>
           <label for="revoke-jti">Token id (jti)</label>
           <input id="revoke-jti" autocomplete="off" value={jti} onInput={(event) => setJti(event.currentTarget.value)} required />
-          <button type="submit" disabled={jti.trim() === ''}>Revoke</button>
+          <button type="submit" disabled={jti.trim() === ''}>
+            Revoke
+          </button>
         </form>
       )}
       {answer !== undefined && <AnswerView answer={answer} label="Answer of the last action" />}
@@ -90,8 +116,12 @@ export function OperateView({ identity }: { identity: Identity }) {
           <h2 id="confirm-title">Confirm: {pending?.title}</h2>
           <p>This changes the gateway for every caller.</p>
           <div class="row">
-            <button type="button" data-testid="confirm" onClick={() => void confirm()}>Yes, {pending?.title}</button>
-            <button type="submit" value="cancel">Cancel</button>
+            <button type="button" data-testid="confirm" onClick={() => void confirm()}>
+              Yes, {pending?.title}
+            </button>
+            <button type="submit" value="cancel">
+              Cancel
+            </button>
           </div>
         </form>
       </dialog>
@@ -114,12 +144,28 @@ function AuditList({ actions }: { actions: LocalAction[] }) {
     <section aria-labelledby="audit-heading" data-testid="audit">
       <h2 id="audit-heading">Recent admin actions</h2>
       {note !== undefined && <p>{note}</p>}
-      {entries !== undefined && (
-        entries.length === 0 ? <p>No actions yet.</p> : <ul>{entries.map((entry, index) => <li key={index}>{auditLine(entry)}</li>)}</ul>
-      )}
-      {entries === undefined && (
-        actions.length === 0 ? <p>No actions yet.</p> : <ul>{actions.map((action, index) => <li key={index}>{action.at}: {action.title} → HTTP {action.status}</li>)}</ul>
-      )}
+      {entries !== undefined &&
+        (entries.length === 0 ? (
+          <p>No actions yet.</p>
+        ) : (
+          <ul>
+            {entries.map((entry, index) => (
+              <li key={index}>{auditLine(entry)}</li>
+            ))}
+          </ul>
+        ))}
+      {entries === undefined &&
+        (actions.length === 0 ? (
+          <p>No actions yet.</p>
+        ) : (
+          <ul>
+            {actions.map((action, index) => (
+              <li key={index}>
+                {action.at}: {action.title} → HTTP {action.status}
+              </li>
+            ))}
+          </ul>
+        ))}
     </section>
   )
 }
@@ -128,7 +174,10 @@ function AuditList({ actions }: { actions: LocalAction[] }) {
 function auditEntries(body: unknown): Record<string, unknown>[] {
   if (typeof body !== 'object' || body === null) return []
   const list = Object.values(body).find(Array.isArray)
-  return (list ?? []).filter((entry): entry is Record<string, unknown> => typeof entry === 'object' && entry !== null).slice(-20).reverse()
+  return (list ?? [])
+    .filter((entry): entry is Record<string, unknown> => typeof entry === 'object' && entry !== null)
+    .slice(-20)
+    .reverse()
 }
 
 /** One audit entry as a line: when, who, what, on which model version, and how it ended. */

@@ -43,15 +43,27 @@ export function SignIn({ notice, onSignedIn }: { notice: string | undefined; onS
       <form onSubmit={onSubmit} class="stack">
         <label for="token">Bearer token</label>
         <textarea id="token" rows={4} spellcheck={false} autocomplete="off" value={token} onInput={(event) => setToken(event.currentTarget.value)} required />
-        <button type="submit" disabled={busy || token.trim() === ''}>Sign in</button>
+        <button type="submit" disabled={busy || token.trim() === ''}>
+          Sign in
+        </button>
       </form>
-      {message !== undefined && <p role="alert" class="error" data-testid="sign-in-message">{message}</p>}
+      {message !== undefined && (
+        <p role="alert" class="error" data-testid="sign-in-message">
+          {message}
+        </p>
+      )}
       <section aria-labelledby="demo-heading">
         <h2 id="demo-heading">Development demo</h2>
-        <p>On a development server (<code>npm start</code>), sign in as the demo user or the demo admin with one click.</p>
+        <p>
+          On a development server (<code>npm start</code>), sign in as the demo user or the demo admin with one click.
+        </p>
         <div class="row">
-          <button type="button" disabled={busy} onClick={() => void demo('user')}>Demo user</button>
-          <button type="button" disabled={busy} onClick={() => void demo('admin')}>Demo admin</button>
+          <button type="button" disabled={busy} onClick={() => void demo('user')}>
+            Demo user
+          </button>
+          <button type="button" disabled={busy} onClick={() => void demo('admin')}>
+            Demo admin
+          </button>
         </div>
       </section>
     </main>

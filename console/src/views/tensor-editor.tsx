@@ -41,7 +41,11 @@ export function TensorEditor({ model, open }: { model: ModelDetail; open: boolea
         <label for="tensor-json">Body of POST /v2/models/{model.name}/infer</label>
         <textarea id="tensor-json" rows={10} spellcheck={false} value={text} onInput={(event) => setText(event.currentTarget.value)} />
         <button type="submit">Send tensors</button>
-        {problem !== undefined && <p role="alert" class="error">{problem}</p>}
+        {problem !== undefined && (
+          <p role="alert" class="error">
+            {problem}
+          </p>
+        )}
       </form>
       {answer !== undefined && <AnswerView answer={answer} label="v2 answer" />}
     </details>

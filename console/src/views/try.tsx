@@ -21,11 +21,25 @@ export function TryView({ identity, model }: { identity: Identity; model: string
   return (
     <section aria-labelledby="try-heading">
       <h1 id="try-heading">Try a model</h1>
-      {error !== undefined && <p role="alert" class="error">{error}</p>}
+      {error !== undefined && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
       {models !== undefined && (
-        <label>Model{' '}
-          <select value={chosen?.name} onChange={(event) => { location.hash = `#/try/${encodeURIComponent(event.currentTarget.value)}` }}>
-            {models.map((entry) => <option key={entry.name} value={entry.name}>{entry.name}</option>)}
+        <label>
+          Model{' '}
+          <select
+            value={chosen?.name}
+            onChange={(event) => {
+              location.hash = `#/try/${encodeURIComponent(event.currentTarget.value)}`
+            }}
+          >
+            {models.map((entry) => (
+              <option key={entry.name} value={entry.name}>
+                {entry.name}
+              </option>
+            ))}
           </select>
         </label>
       )}
@@ -70,19 +84,31 @@ function FeatureForm({ model, features }: { model: ModelDetail; features: Featur
   const message = answer !== undefined && !answer.ok ? errorMessage(answer) : undefined
   const field = message === undefined ? undefined : fieldOf(message, features)
   return (
-    <form class="stack" aria-labelledby="form-heading" onSubmit={(event) => { event.preventDefault(); void predict() }}>
+    <form
+      class="stack"
+      aria-labelledby="form-heading"
+      onSubmit={(event) => {
+        event.preventDefault()
+        void predict()
+      }}
+    >
       <h2 id="form-heading">One row</h2>
       {(model.examples ?? []).length > 0 && (
         <div class="row" role="group" aria-label="Example rows">
           {(model.examples ?? []).map((example, index) => (
-            <button type="button" key={index} onClick={() => setValues(Object.fromEntries(features.map((feature, column) => [feature.name, String(example[column] ?? '')])))}>Example {index + 1}</button>
+            <button type="button" key={index} onClick={() => setValues(Object.fromEntries(features.map((feature, column) => [feature.name, String(example[column] ?? '')])))}>
+              Example {index + 1}
+            </button>
           ))}
         </div>
       )}
       <div class="fields">
         {features.map((feature) => (
           <div class="field" key={feature.name}>
-            <label for={`feature-${feature.name}`}>{feature.name}{feature.unit === undefined ? '' : ` (${feature.unit})`}</label>
+            <label for={`feature-${feature.name}`}>
+              {feature.name}
+              {feature.unit === undefined ? '' : ` (${feature.unit})`}
+            </label>
             <input
               id={`feature-${feature.name}`}
               name={feature.name}
@@ -94,12 +120,18 @@ function FeatureForm({ model, features }: { model: ModelDetail; features: Featur
               onInput={(event) => setValues({ ...values, [feature.name]: event.currentTarget.value })}
             />
             <small id={`range-${feature.name}`}>{rangeText(feature)}</small>
-            <small id={`error-${feature.name}`} class="error field-error" role={field === feature.name ? 'alert' : undefined}>{field === feature.name ? message : ''}</small>
+            <small id={`error-${feature.name}`} class="error field-error" role={field === feature.name ? 'alert' : undefined}>
+              {field === feature.name ? message : ''}
+            </small>
           </div>
         ))}
       </div>
       <button type="submit">Predict</button>
-      {message !== undefined && field === undefined && <p role="alert" class="error" data-testid="form-error">{message}</p>}
+      {message !== undefined && field === undefined && (
+        <p role="alert" class="error" data-testid="form-error">
+          {message}
+        </p>
+      )}
       {answer?.ok === true && <PredictionView model={model} answer={answer} />}
       {answer !== undefined && <CurlLine curl={answer.curl} />}
     </form>
@@ -130,9 +162,8 @@ function PredictionView({ model, answer }: { model: ModelDetail; answer: ApiAnsw
   return (
     <section class="result" aria-label="Prediction" data-testid="prediction">
       <p>
-        <strong data-testid="predicted">{String(body.predictions[0])}</strong> from version {body.version}
-        {' '}· <span data-testid="latency">{answer.ms.toFixed(1)} ms</span>
-        {' '}· cache <span data-testid="cache">{answer.cache ?? 'off'}</span>
+        <strong data-testid="predicted">{String(body.predictions[0])}</strong> from version {body.version} · <span data-testid="latency">{answer.ms.toFixed(1)} ms</span> · cache{' '}
+        <span data-testid="cache">{answer.cache ?? 'off'}</span>
       </p>
       {probabilities !== undefined && <ProbabilityBars labels={model.labels ?? []} probabilities={probabilities} />}
     </section>

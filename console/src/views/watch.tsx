@@ -39,14 +39,27 @@ export function WatchView() {
   return (
     <section aria-labelledby="watch-heading">
       <h1 id="watch-heading">Watch</h1>
-      <p>Every {POLL_SECONDS} s from <code>GET /api/v1/metrics/summary</code>; the last {Math.round((RING_SIZE * POLL_SECONDS) / 60)} minutes stay on the page.</p>
-      {error !== undefined && <p role="alert" class="error">{error}</p>}
-      <p role="status" data-testid="samples">{samples.length} samples</p>
+      <p>
+        Every {POLL_SECONDS} s from <code>GET /api/v1/metrics/summary</code>; the last {Math.round((RING_SIZE * POLL_SECONDS) / 60)} minutes stay on the page.
+      </p>
+      {error !== undefined && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      <p role="status" data-testid="samples">
+        {samples.length} samples
+      </p>
       <div class="charts">
-        <Chart title="Requests and errors" unit="per second" times={times} series={[
-          { label: 'requests', values: points.map((point) => point.requestsPerSecond) },
-          { label: 'errors (4xx and 5xx)', values: points.map((point) => point.errorsPerSecond) },
-        ]} />
+        <Chart
+          title="Requests and errors"
+          unit="per second"
+          times={times}
+          series={[
+            { label: 'requests', values: points.map((point) => point.requestsPerSecond) },
+            { label: 'errors (4xx and 5xx)', values: points.map((point) => point.errorsPerSecond) },
+          ]}
+        />
         <Chart title="p99 per stage" unit="ms" times={times} series={stages.map((stage) => ({ label: stage, values: points.map((point) => point.p99[stage] ?? null) }))} />
         <Chart title="Cache hit ratio" unit="hits per lookup" times={times} series={[{ label: 'hit ratio', values: points.map((point) => point.cacheHitRatio) }]} />
         <Chart title="Batch size" unit="rows per session run" times={times} series={[{ label: 'mean batch size', values: points.map((point) => point.meanBatchSize) }]} />

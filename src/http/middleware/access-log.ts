@@ -29,17 +29,18 @@ export function accessLog({ logger, metrics, matchRoute }: AccessLogOptions): Ap
       metrics.httpDuration.labels(method, route).observe(seconds)
       const level = levelFor(ctx.status)
       // winston formats a line before its transports drop it by level: skip that work up front.
-      if (logger.isLevelEnabled(level)) logger.log(level, 'request', {
-        request_id: ctx.state.requestId,
-        method,
-        route,
-        status: ctx.status,
-        latency_ms: Math.round(seconds * 1e6) / 1e3,
-        subject: ctx.state.principal?.subject,
-        model: ctx.state.model,
-        version: ctx.state.version,
-        error: ctx.state.errorCode,
-      })
+      if (logger.isLevelEnabled(level))
+        logger.log(level, 'request', {
+          request_id: ctx.state.requestId,
+          method,
+          route,
+          status: ctx.status,
+          latency_ms: Math.round(seconds * 1e6) / 1e3,
+          subject: ctx.state.principal?.subject,
+          model: ctx.state.model,
+          version: ctx.state.version,
+          error: ctx.state.errorCode,
+        })
     }
   }
 }

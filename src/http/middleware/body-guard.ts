@@ -56,7 +56,10 @@ function bodyKind(ctx: Parameters<AppMiddleware>[0]): 'json' | 'text/csv' | 'app
   if (type === false) {
     const tabular = isPredictPath(ctx.path) ? ctx.is(...TABULAR_TYPES) : false
     if (tabular === 'text/csv' || tabular === 'application/x-ndjson') return tabular
-    throw new ApiError('unsupported_media_type', isPredictPath(ctx.path) ? 'content type must be application/json, text/csv or application/x-ndjson' : 'content type must be application/json')
+    throw new ApiError(
+      'unsupported_media_type',
+      isPredictPath(ctx.path) ? 'content type must be application/json, text/csv or application/x-ndjson' : 'content type must be application/json',
+    )
   }
   // JSON exchanged between systems is UTF-8 (RFC 8259 §8.1); any other declared charset is refused.
   const charset = ctx.request.charset.toLowerCase()

@@ -29,17 +29,16 @@ export function errorEnvelope({ logger, metrics }: ErrorEnvelopeOptions): AppMid
 }
 
 /** Renders an ApiError into the response (also used for errors outside the middleware chain). */
-export function render(ctx: AppContext, error: ApiError): void {
+function render(ctx: AppContext, error: ApiError): void {
   ctx.state.errorCode = error.code
   ctx.status = error.status
   for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value)
-  ctx.body = ctx.state.protocol === 'oip'
-    ? { error: error.message }
-    : { error: { code: error.code, message: error.message, details: error.details }, request_id: ctx.state.requestId }
+  ctx.body =
+    ctx.state.protocol === 'oip' ? { error: error.message } : { error: { code: error.code, message: error.message, details: error.details }, request_id: ctx.state.requestId }
 }
 
 /** Maps library errors (http-errors from Koa, the router, koa-ratelimit) onto the catalog. */
-export function toApiError(err: unknown): ApiError {
+function toApiError(err: unknown): ApiError {
   if (isApiError(err)) return err
   const status = httpStatusOf(err)
   const code = status === undefined ? undefined : codeForStatus(status)

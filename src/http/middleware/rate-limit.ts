@@ -60,26 +60,28 @@ type Limiter = ReturnType<typeof ratelimit>
 /** koa-ratelimit, answering 429 in the envelope with Retry-After and RateLimit-* headers. */
 export function rateLimit(options: RateLimitOptions): AppMiddleware {
   const { store } = options
-  const limiter = (driver: 'redis' | 'memory'): Limiter => ratelimit({
-    driver,
-    // Each limiter has its own map, so a flood of one kind of identity (addresses) cannot evict
-    // the counters of another (subjects).
-    db: driver === 'redis' && store.redis !== undefined ? store.redis : new BoundedMap(store.maxEntries),
-    // The key is `<prefix>:<limit>:<identity>`: every key starts with rateLimit.redisKeyPrefix.
-    namespace: store.keyPrefix,
-    duration: options.rate.durationMs,
-    max: options.rate.max,
-    id: (ctx) => {
-      const identity = options.identify(ctx as AppContext)
-      return identity === false ? false : `${options.name}:${identity}`
-    },
-    headers: { remaining: 'RateLimit-Remaining', reset: 'RateLimit-Reset', total: 'RateLimit-Limit' },
-    throw: true,
-  })
+  const limiter = (driver: 'redis' | 'memory'): Limiter =>
+    ratelimit({
+      driver,
+      // Each limiter has its own map, so a flood of one kind of identity (addresses) cannot evict
+      // the counters of another (subjects).
+      db: driver === 'redis' && store.redis !== undefined ? store.redis : new BoundedMap(store.maxEntries),
+      // The key is `<prefix>:<limit>:<identity>`: every key starts with rateLimit.redisKeyPrefix.
+      namespace: store.keyPrefix,
+      duration: options.rate.durationMs,
+      max: options.rate.max,
+      id: (ctx) => {
+        const identity = options.identify(ctx as AppContext)
+        return identity === false ? false : `${options.name}:${identity}`
+      },
+      headers: { remaining: 'RateLimit-Remaining', reset: 'RateLimit-Reset', total: 'RateLimit-Limit' },
+      throw: true,
+    })
   const windowSeconds = options.rate.durationMs / 1000
-  const consult = store.redis === undefined
-    ? memoryLimiter(limiter('memory'), windowSeconds)
-    : storeLimiter(limiter('redis'), options.whenStoreDown === 'local' ? limiter('memory') : undefined, store.health, windowSeconds)
+  const consult =
+    store.redis === undefined
+      ? memoryLimiter(limiter('memory'), windowSeconds)
+      : storeLimiter(limiter('redis'), options.whenStoreDown === 'local' ? limiter('memory') : undefined, store.health, windowSeconds)
   const limitedCounter = options.metrics.rateLimited.labels(options.name)
   return async function rateLimit(ctx, next) {
     // An exempt request skips the limiter and its headers altogether.
@@ -131,11 +133,11 @@ async function consultLimiter(limiter: Limiter, ctx: AppContext, windowSeconds: 
 }
 
 /** Seconds a client is told to wait while the shared store is down (ioredis retries within 2 s). */
-export const STORE_RETRY_AFTER_SECONDS = 5
+const STORE_RETRY_AFTER_SECONDS = 5
 
 /** The 503 of a request that needs the shared store while it is down: fail closed, and fast. */
 export function storeUnavailable(cause: unknown): ApiError {
-  return new ApiError('unavailable', 'the gateway\'s shared store is unavailable; retry later', {
+  return new ApiError('unavailable', "the gateway's shared store is unavailable; retry later", {
     headers: { 'Retry-After': String(STORE_RETRY_AFTER_SECONDS) },
     cause,
   })
@@ -198,13 +200,18 @@ export interface SubjectRateLimitOptions {
 
 /** Per-subject limits after authentication, one counter per traffic class (predict, admin, the rest); 503 while the shared store is down. */
 export function subjectRateLimit(options: SubjectRateLimitOptions): AppMiddleware {
-  const limiters = Object.fromEntries((Object.keys(options.rates) as TrafficClass[]).map((name) => [name, rateLimit({
-    name,
-    rate: options.rates[name],
-    metrics: options.metrics,
-    store: options.store,
-    identify: (ctx) => ctx.state.principal?.subject ?? ctx.ip,
-  })])) as Record<TrafficClass, AppMiddleware>
+  const limiters = Object.fromEntries(
+    (Object.keys(options.rates) as TrafficClass[]).map((name) => [
+      name,
+      rateLimit({
+        name,
+        rate: options.rates[name],
+        metrics: options.metrics,
+        store: options.store,
+        identify: (ctx) => ctx.state.principal?.subject ?? ctx.ip,
+      }),
+    ]),
+  ) as Record<TrafficClass, AppMiddleware>
   return function subjectRateLimit(ctx, next) {
     const route = typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : options.matchRoute(ctx.path, ctx.method)
     return limiters[trafficClass(route)](ctx, next)

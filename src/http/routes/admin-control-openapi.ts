@@ -22,19 +22,31 @@ export function adminControlOpenApi(registry: OpenAPIRegistry, shared: OpenApiSh
   const aliasBody = registry.register('AliasRequest', aliasBodySchema.clone())
   const trafficBody = registry.register('TrafficRequest', trafficBodySchema.clone())
   registry.registerPath({
-    method: 'put', path: '/api/v1/admin/models/{name}/aliases/{alias}', tags: ['admin'], operationId: 'setAlias', security: shared.bearer,
+    method: 'put',
+    path: '/api/v1/admin/models/{name}/aliases/{alias}',
+    tags: ['admin'],
+    operationId: 'setAlias',
+    security: shared.bearer,
     summary: 'Point an alias at a version, on every worker and replica',
     request: { params: z.object({ name, alias }), body: { content: { 'application/json': { schema: aliasBody } } } },
     responses: { 200: modelDetail, ...shared.errors(...ERRORS) },
   })
   registry.registerPath({
-    method: 'delete', path: '/api/v1/admin/models/{name}/aliases/{alias}', tags: ['admin'], operationId: 'removeAlias', security: shared.bearer,
+    method: 'delete',
+    path: '/api/v1/admin/models/{name}/aliases/{alias}',
+    tags: ['admin'],
+    operationId: 'removeAlias',
+    security: shared.bearer,
     summary: 'Remove an alias (400 while the default version, canary or shadow names it)',
     request: { params: z.object({ name, alias }) },
     responses: { 200: modelDetail, ...shared.errors(...ERRORS) },
   })
   registry.registerPath({
-    method: 'put', path: '/api/v1/admin/models/{name}/traffic', tags: ['admin'], operationId: 'setTraffic', security: shared.bearer,
+    method: 'put',
+    path: '/api/v1/admin/models/{name}/traffic',
+    tags: ['admin'],
+    operationId: 'setTraffic',
+    security: shared.bearer,
     summary: 'Set or stop the canary and shadow splits: `{"canary": {"version": "2", "weight": 10}, "shadow": null}`; an omitted key stays',
     request: { params: z.object({ name }), body: { content: { 'application/json': { schema: trafficBody } } } },
     responses: { 200: modelDetail, ...shared.errors(...ERRORS) },

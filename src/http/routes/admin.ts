@@ -29,7 +29,7 @@ export interface AdminRouteOptions {
 }
 
 /** The revoke body: a token id, and optionally until when (defaults to the longest token lifetime). */
-export const revokeBodySchema = z.strictObject({
+const revokeBodySchema = z.strictObject({
   jti: z.string().min(1).max(256),
   exp: z.number().int().positive().optional(),
 })
@@ -47,10 +47,12 @@ const splitSchema = z.strictObject({
 })
 
 /** The traffic body: canary and/or shadow; an omitted key stays as it is, `null` stops that split. */
-export const trafficBodySchema = z.strictObject({
-  canary: splitSchema.nullable().optional(),
-  shadow: splitSchema.nullable().optional(),
-}).refine((body) => body.canary !== undefined || body.shadow !== undefined, { message: 'give "canary", "shadow" or both' })
+export const trafficBodySchema = z
+  .strictObject({
+    canary: splitSchema.nullable().optional(),
+    shadow: splitSchema.nullable().optional(),
+  })
+  .refine((body) => body.canary !== undefined || body.shadow !== undefined, { message: 'give "canary", "shadow" or both' })
 
 /**
  * Model control and token revocation, for the admin role. Every change is audited once, here, by
@@ -61,7 +63,8 @@ export function adminRoutes(options: AdminRouteOptions): Router<AppState> {
   const router = new Router<AppState>({ prefix: '/api/v1/admin' })
   const canAdminModels = requirePermission('models:admin', roleMap)
   // The model-access guard, as on every route; managing a model is not bound by its own roles.
-  const managed = (ctx: AppContext): string => withChallenge(() => guardModel(registry, ctx.state.principal, 'models:admin', ctx.params.name ?? '', roleMap, { ownRoles: false })).name
+  const managed = (ctx: AppContext): string =>
+    withChallenge(() => guardModel(registry, ctx.state.principal, 'models:admin', ctx.params.name ?? '', roleMap, { ownRoles: false })).name
   const audit = auditor(options.audit)
   router.post('/models/:name/activate', async function activateModel(ctx) {
     const model = await control.activate(managed(ctx))
@@ -158,7 +161,12 @@ export const adminOpenApi: OpenApiSection = (registry, shared) => {
   ] as const
   for (const [action, operationId, summary] of actions) {
     registry.registerPath({
-      method: 'post', path: `/api/v1/admin/models/{name}/${action}`, tags: ['admin'], summary, operationId, security: shared.bearer,
+      method: 'post',
+      path: `/api/v1/admin/models/{name}/${action}`,
+      tags: ['admin'],
+      summary,
+      operationId,
+      security: shared.bearer,
       request: { params: z.object({ name: shared.params.name }) },
       responses: { 200: shared.ok('The model after the action', responseSchemas.modelAction), ...shared.errors('not_found', ...shared.authenticatedErrors, 'unavailable') },
     })
@@ -166,7 +174,12 @@ export const adminOpenApi: OpenApiSection = (registry, shared) => {
   // clone(): zod 4 copies methods onto each instance, so a schema made before extendZodWithOpenApi ran has no .openapi().
   const revokeBody = registry.register('RevokeRequest', revokeBodySchema.clone())
   registry.registerPath({
-    method: 'post', path: '/api/v1/admin/tokens/revoke', tags: ['admin'], summary: 'Revoke a token by its `jti`', operationId: 'revokeToken', security: shared.bearer,
+    method: 'post',
+    path: '/api/v1/admin/tokens/revoke',
+    tags: ['admin'],
+    summary: 'Revoke a token by its `jti`',
+    operationId: 'revokeToken',
+    security: shared.bearer,
     description: '`exp` (epoch seconds) bounds how long the id is kept; the longest token lifetime when omitted.',
     request: { body: { required: true, content: { 'application/json': { schema: revokeBody, example: { jti: 'a1b2c3' } } } } },
     responses: { 200: shared.ok('Revoked', responseSchemas.revoked), ...shared.errors(...shared.bodyErrors, ...shared.authenticatedErrors) },

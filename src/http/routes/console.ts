@@ -9,7 +9,7 @@ import type { AppState } from '../state.js'
 export const CONSOLE_BUILD_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../dist/console')
 
 /** The folder of hashed files under the build output, served at `/console/{file}`. */
-export const CONSOLE_ASSET_DIR = 'console'
+const CONSOLE_ASSET_DIR = 'console'
 
 const CONTENT_TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',

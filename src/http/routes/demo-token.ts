@@ -9,7 +9,7 @@ import { readRawBody } from '../raw-body.js'
 import type { AppContext, AppState } from '../state.js'
 
 /** How long a demo token lives: long enough to try the console, short enough to be harmless if copied. */
-export const DEMO_TOKEN_TTL_SECONDS = 3600
+const DEMO_TOKEN_TTL_SECONDS = 3600
 
 /** The demo identities: the same subjects and roles `npm start` prints tokens for. */
 const DEMO_IDENTITIES = { user: { subject: 'demo-user', roles: ['user'] }, admin: { subject: 'demo-admin', roles: ['admin'] } } as const

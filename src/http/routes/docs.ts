@@ -104,18 +104,33 @@ function swaggerUiDir(): string {
 export const docsOpenApi: OpenApiSection = (registry, shared) => {
   const open = (route: Omit<RouteConfig, 'security'>): void => registry.registerPath({ ...route, security: [] })
   open({
-    method: 'get', path: '/openapi.json', tags: ['operations'], summary: 'This OpenAPI document', operationId: 'openApiDocument',
+    method: 'get',
+    path: '/openapi.json',
+    tags: ['operations'],
+    summary: 'This OpenAPI document',
+    operationId: 'openApiDocument',
     responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } }, ...shared.errors('rate_limited') },
   })
   open({
-    method: 'get', path: '/docs', tags: ['operations'], summary: 'Swagger UI', operationId: 'docsPage',
+    method: 'get',
+    path: '/docs',
+    tags: ['operations'],
+    summary: 'Swagger UI',
+    operationId: 'docsPage',
     responses: { 200: { description: 'The Swagger UI page, served locally', content: { 'text/html': { schema: z.string() } } }, ...shared.errors('rate_limited') },
   })
   open({
-    method: 'get', path: '/docs/{asset}', tags: ['operations'], summary: 'A Swagger UI asset', operationId: 'docsAsset',
+    method: 'get',
+    path: '/docs/{asset}',
+    tags: ['operations'],
+    summary: 'A Swagger UI asset',
+    operationId: 'docsAsset',
     request: { params: z.object({ asset: z.enum(DOCS_ASSET_NAMES).openapi({ param: { description: 'One of the files the page loads' } }) }) },
     responses: {
-      200: { description: 'The file, from the installed swagger-ui-dist or this service', content: { 'text/css': { schema: z.string() }, 'text/javascript': { schema: z.string() }, 'image/png': { schema: z.string().openapi({ format: 'binary' }) } } },
+      200: {
+        description: 'The file, from the installed swagger-ui-dist or this service',
+        content: { 'text/css': { schema: z.string() }, 'text/javascript': { schema: z.string() }, 'image/png': { schema: z.string().openapi({ format: 'binary' }) } },
+      },
       ...shared.errors('not_found', 'rate_limited'),
     },
   })

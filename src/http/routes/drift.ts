@@ -50,16 +50,25 @@ const versionDrift = z.object({
 /** The OpenAPI path of the drift route. */
 export const driftOpenApi: OpenApiSection = (registry, shared) => {
   registry.registerPath({
-    method: 'get', path: '/api/v1/models/{name}/drift', tags: ['models'], summary: 'Input drift of the recent rows against the reference profile', operationId: 'describeDrift', security: shared.bearer,
-    description: 'Per feature: PSI, mean, reference mean, out-of-range share and status (ok below `drift.thresholds.warn`, warn up to `alert`, alert above); per class: the share of predictions. Only versions with a profile.json are tracked.',
+    method: 'get',
+    path: '/api/v1/models/{name}/drift',
+    tags: ['models'],
+    summary: 'Input drift of the recent rows against the reference profile',
+    operationId: 'describeDrift',
+    security: shared.bearer,
+    description:
+      'Per feature: PSI, mean, reference mean, out-of-range share and status (ok below `drift.thresholds.warn`, warn up to `alert`, alert above); per class: the share of predictions. Only versions with a profile.json are tracked.',
     request: { params: z.object({ name: shared.params.name }) },
     responses: {
-      200: shared.ok('The drift of the default version, and of every tracked version', versionDrift.extend({
-        model: z.string(),
-        thresholds: z.object({ warn: z.number(), alert: z.number() }),
-        versions: z.array(versionDrift),
-        request_id: z.string(),
-      })),
+      200: shared.ok(
+        'The drift of the default version, and of every tracked version',
+        versionDrift.extend({
+          model: z.string(),
+          thresholds: z.object({ warn: z.number(), alert: z.number() }),
+          versions: z.array(versionDrift),
+          request_id: z.string(),
+        }),
+      ),
       ...shared.errors('not_found', ...shared.authenticatedErrors),
     },
   })

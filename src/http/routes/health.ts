@@ -44,10 +44,22 @@ export function healthRoutes(registry: ModelRegistry, streams?: StreamStatusSour
 /** The OpenAPI paths of the health routes: public, no token. */
 export const healthOpenApi: OpenApiSection = (registry, shared) => {
   const open = (route: Omit<RouteConfig, 'security'>): void => registry.registerPath({ ...route, security: [] })
-  open({ method: 'get', path: '/healthz', tags: ['health'], summary: 'Liveness', operationId: 'liveness', responses: { 200: shared.ok('The process is up', responseSchemas.health), ...shared.errors('rate_limited') } })
   open({
-    method: 'get', path: '/readyz', tags: ['health'], summary: 'Readiness', operationId: 'readiness',
-    description: '503 while any model is still loading or none is ready; a model that failed to load is listed but does not hold readiness back. The 503 envelope lists the models in `details`.',
+    method: 'get',
+    path: '/healthz',
+    tags: ['health'],
+    summary: 'Liveness',
+    operationId: 'liveness',
+    responses: { 200: shared.ok('The process is up', responseSchemas.health), ...shared.errors('rate_limited') },
+  })
+  open({
+    method: 'get',
+    path: '/readyz',
+    tags: ['health'],
+    summary: 'Readiness',
+    operationId: 'readiness',
+    description:
+      '503 while any model is still loading or none is ready; a model that failed to load is listed but does not hold readiness back. The 503 envelope lists the models in `details`.',
     responses: { 200: shared.ok('Ready to serve', responseSchemas.readiness), ...shared.errors('rate_limited', 'unavailable') },
   })
 }

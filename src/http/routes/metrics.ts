@@ -18,7 +18,12 @@ export function metricsRoutes(contentType: string, scrape: () => Promise<string>
 /** The OpenAPI path of the scrape route. */
 export const metricsOpenApi: OpenApiSection = (registry, shared) => {
   registry.registerPath({
-    method: 'get', path: '/metrics', tags: ['operations'], summary: 'Prometheus metrics (admin or metrics role)', operationId: 'metrics', security: shared.bearer,
+    method: 'get',
+    path: '/metrics',
+    tags: ['operations'],
+    summary: 'Prometheus metrics (admin or metrics role)',
+    operationId: 'metrics',
+    security: shared.bearer,
     description: 'Served without a token on a separate listener when `metrics.port` is configured.',
     responses: {
       200: { description: 'The Prometheus text exposition format', headers: shared.requestIdHeader, content: { 'text/plain': { schema: z.string() } } },

@@ -30,11 +30,21 @@ export function modelRoutes(registry: ModelRegistry, roleMap: RoleMap): Router<A
 /** The OpenAPI paths of the model listing routes. */
 export const modelsOpenApi: OpenApiSection = (registry, shared) => {
   registry.registerPath({
-    method: 'get', path: '/api/v1/models', tags: ['models'], summary: 'The models your roles may call', operationId: 'listModels', security: shared.bearer,
+    method: 'get',
+    path: '/api/v1/models',
+    tags: ['models'],
+    summary: 'The models your roles may call',
+    operationId: 'listModels',
+    security: shared.bearer,
     responses: { 200: shared.ok('Model summaries, sorted by name', responseSchemas.modelList), ...shared.errors(...shared.authenticatedErrors) },
   })
   registry.registerPath({
-    method: 'get', path: '/api/v1/models/{name}', tags: ['models'], summary: 'One model: inputs, outputs, dtypes, shapes, labels, versions, status', operationId: 'describeModel', security: shared.bearer,
+    method: 'get',
+    path: '/api/v1/models/{name}',
+    tags: ['models'],
+    summary: 'One model: inputs, outputs, dtypes, shapes, labels, versions, status',
+    operationId: 'describeModel',
+    security: shared.bearer,
     request: { params: z.object({ name: shared.params.name }) },
     responses: { 200: shared.ok('The model', responseSchemas.modelDetail), ...shared.errors('not_found', ...shared.authenticatedErrors) },
   })

@@ -30,7 +30,7 @@ export interface OipRouteOptions {
 }
 
 /** The platform name the protocol gives ONNX Runtime models ("Platforms"). */
-export const OIP_PLATFORM = 'onnx_onnxv1'
+const OIP_PLATFORM = 'onnx_onnxv1'
 
 // Case-blind like the router, which serves /V2/models/... as /v2/models/...
 const OIP_PATH = /^\/v2(\/|$)/i
@@ -121,9 +121,7 @@ function readableModel(ctx: AppContext, options: OipRouteOptions, name: string):
 
 /** The protocol's `$metadata_model_response`; map and sequence values, which it cannot carry, are left out. */
 function modelMetadata(model: ModelState, version: LoadedVersion): Record<string, unknown> {
-  const versions = [...model.versions.values()]
-    .filter((state) => state.loaded !== undefined && state.status !== 'inactive')
-    .map((state) => state.version)
+  const versions = [...model.versions.values()].filter((state) => state.loaded !== undefined && state.status !== 'inactive').map((state) => state.version)
   return {
     name: model.name,
     versions,
@@ -143,12 +141,25 @@ function tensorMetadata(specs: readonly TensorSpec[]): { name: string; datatype:
 /** The OpenAPI paths of the Open Inference Protocol routes. */
 export const oipOpenApi: OpenApiSection = (registry, shared) => {
   const health = (path: string, operationId: string, summary: string, schema: z.ZodType, codes: ErrorCode[]): void => {
-    registry.registerPath({ method: 'get', path, tags: ['oip-v2'], summary, operationId, security: [], responses: { 200: shared.ok(summary, schema), ...shared.oipErrors('rate_limited', ...codes) } })
+    registry.registerPath({
+      method: 'get',
+      path,
+      tags: ['oip-v2'],
+      summary,
+      operationId,
+      security: [],
+      responses: { 200: shared.ok(summary, schema), ...shared.oipErrors('rate_limited', ...codes) },
+    })
   }
   health('/v2/health/live', 'oipServerLive', 'Server liveness', oipResponseSchemas.live, [])
   health('/v2/health/ready', 'oipServerReady', 'Server readiness', oipResponseSchemas.ready, ['unavailable'])
   registry.registerPath({
-    method: 'get', path: '/v2', tags: ['oip-v2'], summary: 'Server metadata', operationId: 'oipServerMetadata', security: shared.bearer,
+    method: 'get',
+    path: '/v2',
+    tags: ['oip-v2'],
+    summary: 'Server metadata',
+    operationId: 'oipServerMetadata',
+    security: shared.bearer,
     responses: { 200: shared.ok('Server metadata', oipResponseSchemas.serverMetadata), ...shared.oipErrors(...shared.authenticatedErrors) },
   })
   // Each model route exists with and without /versions/{version}.
@@ -156,30 +167,51 @@ export const oipOpenApi: OpenApiSection = (registry, shared) => {
     define(`/v2/models/{name}${suffix}`, z.object({ name: shared.params.name }), '')
     define(`/v2/models/{name}/versions/{version}${suffix}`, z.object({ name: shared.params.name, version: shared.params.version }), 'Version')
   }
-  both('', (path, params, id) => registry.registerPath({
-    method: 'get', path, tags: ['oip-v2'], summary: 'Model metadata: inputs and outputs with protocol datatypes', operationId: `oipModel${id}Metadata`, security: shared.bearer,
-    request: { params },
-    responses: { 200: shared.ok('Model metadata', oipResponseSchemas.modelMetadata), ...shared.oipErrors('not_found', ...shared.authenticatedErrors) },
-  }))
-  both('/ready', (path, params, id) => registry.registerPath({
-    method: 'get', path, tags: ['oip-v2'], summary: 'Model readiness (503 when it cannot serve)', operationId: `oipModel${id}Ready`, security: shared.bearer,
-    request: { params },
-    responses: { 200: shared.ok('Ready', oipResponseSchemas.modelReady), ...shared.oipErrors('not_found', 'unavailable', ...shared.authenticatedErrors) },
-  }))
+  both('', (path, params, id) =>
+    registry.registerPath({
+      method: 'get',
+      path,
+      tags: ['oip-v2'],
+      summary: 'Model metadata: inputs and outputs with protocol datatypes',
+      operationId: `oipModel${id}Metadata`,
+      security: shared.bearer,
+      request: { params },
+      responses: { 200: shared.ok('Model metadata', oipResponseSchemas.modelMetadata), ...shared.oipErrors('not_found', ...shared.authenticatedErrors) },
+    }),
+  )
+  both('/ready', (path, params, id) =>
+    registry.registerPath({
+      method: 'get',
+      path,
+      tags: ['oip-v2'],
+      summary: 'Model readiness (503 when it cannot serve)',
+      operationId: `oipModel${id}Ready`,
+      security: shared.bearer,
+      request: { params },
+      responses: { 200: shared.ok('Ready', oipResponseSchemas.modelReady), ...shared.oipErrors('not_found', 'unavailable', ...shared.authenticatedErrors) },
+    }),
+  )
   // clone(): see adminOpenApi in routes/admin.ts.
   const inferBody = registry.register('OipInferRequest', inferRequestSchema.clone())
-  both('/infer', (path, params, id) => registry.registerPath({
-    method: 'post', path, tags: ['oip-v2'], summary: 'Inference', operationId: `oipModel${id}Infer`, security: shared.bearer,
-    request: {
-      params,
-      body: {
-        required: true,
-        content: { 'application/json': { schema: inferBody, example: { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [5.1, 3.5, 1.4, 0.2] }] } } },
+  both('/infer', (path, params, id) =>
+    registry.registerPath({
+      method: 'post',
+      path,
+      tags: ['oip-v2'],
+      summary: 'Inference',
+      operationId: `oipModel${id}Infer`,
+      security: shared.bearer,
+      request: {
+        params,
+        body: {
+          required: true,
+          content: { 'application/json': { schema: inferBody, example: { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [5.1, 3.5, 1.4, 0.2] }] } } },
+        },
       },
-    },
-    responses: {
-      200: shared.ok('The output tensors', oipResponseSchemas.infer),
-      ...shared.oipErrors(...shared.bodyErrors, 'not_found', 'model_inactive', 'unavailable', ...shared.authenticatedErrors),
-    },
-  }))
+      responses: {
+        200: shared.ok('The output tensors', oipResponseSchemas.infer),
+        ...shared.oipErrors(...shared.bodyErrors, 'not_found', 'model_inactive', 'unavailable', ...shared.authenticatedErrors),
+      },
+    }),
+  )
 }

@@ -51,9 +51,12 @@ function predictHandler({ door, metrics }: PredictRouteOptions): ModelCallHandle
 /** The OpenAPI paths of the predict routes; `maxRows` is the configured row limit, so the documented body matches the validator. */
 export function predictOpenApi(maxRows: number): OpenApiSection {
   return (registry, shared) => {
-    const body = registry.register('PredictRequest', predictBodySchema(maxRows).openapi({
-      description: `Rows by position (in the model's feature order) or by feature name; at most ${maxRows} rows. \`null\` is a missing value, handled by the model's NaN policy.`,
-    }))
+    const body = registry.register(
+      'PredictRequest',
+      predictBodySchema(maxRows).openapi({
+        description: `Rows by position (in the model's feature order) or by feature name; at most ${maxRows} rows. \`null\` is a missing value, handled by the model's NaN policy.`,
+      }),
+    )
     const request = {
       body: {
         required: true,
@@ -61,13 +64,26 @@ export function predictOpenApi(maxRows: number): OpenApiSection {
           'application/json': {
             schema: body,
             examples: {
-              positional: { summary: 'Rows by position', value: { inputs: [[5.1, 3.5, 1.4, 0.2], [6.2, 2.9, 4.3, 1.3]] } },
+              positional: {
+                summary: 'Rows by position',
+                value: {
+                  inputs: [
+                    [5.1, 3.5, 1.4, 0.2],
+                    [6.2, 2.9, 4.3, 1.3],
+                  ],
+                },
+              },
               byName: { summary: 'Rows by feature name', value: { inputs: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }] } },
             },
           },
         },
       },
-      headers: z.object({ 'Cache-Control': z.string().optional().openapi({ param: { description: '`no-cache` skips the prediction cache lookup (the answer is still stored)' } }) }),
+      headers: z.object({
+        'Cache-Control': z
+          .string()
+          .optional()
+          .openapi({ param: { description: '`no-cache` skips the prediction cache lookup (the answer is still stored)' } }),
+      }),
     }
     const responses = {
       200: shared.ok('One prediction per row, in order', responseSchemas.prediction),
@@ -77,7 +93,9 @@ export function predictOpenApi(maxRows: number): OpenApiSection {
       registry.registerPath({ method: 'post', path, tags: ['predict'], summary, operationId, security: shared.bearer, request: { ...request, ...params }, responses })
     }
     predict('/api/v1/predict', 'predictDefault', 'Predict with the default model')
-    predict('/api/v1/models/{name}/predict', 'predictModel', 'Predict with a model\'s default version', { params: z.object({ name: shared.params.name }) })
-    predict('/api/v1/models/{name}/versions/{version}/predict', 'predictVersion', 'Predict with one version', { params: z.object({ name: shared.params.name, version: shared.params.version }) })
+    predict('/api/v1/models/{name}/predict', 'predictModel', "Predict with a model's default version", { params: z.object({ name: shared.params.name }) })
+    predict('/api/v1/models/{name}/versions/{version}/predict', 'predictVersion', 'Predict with one version', {
+      params: z.object({ name: shared.params.name, version: shared.params.version }),
+    })
   }
 }

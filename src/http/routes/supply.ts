@@ -42,7 +42,13 @@ export function supplyRoutes(options: SupplyRouteOptions): Router<AppState> {
     if (bytes.length === 0) throw new ApiError('invalid_input', 'the body is empty; send the ONNX bytes')
     const { name = '', version = '' } = ctx.params
     const state = await publisher.publish({
-      ...actorOf(ctx), name, version, bytes, expectedDigest, signature: headerOf(ctx, SIGNATURE_HEADER), replace: ctx.query.replace === 'true',
+      ...actorOf(ctx),
+      name,
+      version,
+      bytes,
+      expectedDigest,
+      signature: headerOf(ctx, SIGNATURE_HEADER),
+      replace: ctx.query.replace === 'true',
     })
     ctx.status = 201
     ctx.body = { model: name, ...versionView(state), request_id: ctx.state.requestId }

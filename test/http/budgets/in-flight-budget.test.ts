@@ -83,9 +83,12 @@ describe('InFlightBudget', () => {
 
   it('frees its place when the request below it throws', async () => {
     const budget = new InFlightBudget({ maxInFlight: 1, maxAnonymousInFlight: 1, maxAnonymousInFlightPerAddress: 1 })
-    await assert.rejects(budget.admit()(context('/x'), (async () => {
-      throw new Error('boom')
-    }) as Next) as Promise<void>, /boom/)
+    await assert.rejects(
+      budget.admit()(context('/x'), (async () => {
+        throw new Error('boom')
+      }) as Next) as Promise<void>,
+      /boom/,
+    )
     await budget.admit()(context('/x'), pass)
     assert.deepEqual(budget.inFlight, { anonymous: 0, authenticated: 0 })
   })

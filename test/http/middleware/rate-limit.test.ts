@@ -15,7 +15,13 @@ describe('parseRate(text)', () => {
 
 describe('trafficClass(route)', () => {
   it('puts v1 predict and OIP infer route templates in the predict class', () => {
-    for (const route of ['/api/v1/predict', '/api/v1/models/:name/predict', '/api/v1/models/:name/versions/:version/predict', '/v2/models/:name/infer', '/v2/models/:name/versions/:version/infer']) {
+    for (const route of [
+      '/api/v1/predict',
+      '/api/v1/models/:name/predict',
+      '/api/v1/models/:name/versions/:version/predict',
+      '/v2/models/:name/infer',
+      '/v2/models/:name/versions/:version/infer',
+    ]) {
       assert.equal(trafficClass(route), 'predict', route)
     }
   })

@@ -26,7 +26,10 @@ describe('GET /docs', () => {
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/)
     const page = await response.text()
     const scripts = [...page.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)]
-    assert.deepEqual(scripts.map((match) => /src="([^"]+)"/.exec(match[1] ?? '')?.[1]), ['/docs/swagger-ui-bundle.js', '/docs/swagger-initializer.js'])
+    assert.deepEqual(
+      scripts.map((match) => /src="([^"]+)"/.exec(match[1] ?? '')?.[1]),
+      ['/docs/swagger-ui-bundle.js', '/docs/swagger-initializer.js'],
+    )
     for (const script of scripts) assert.equal(script[2]?.trim(), '', 'no inline script')
     assert.doesNotMatch(page, /<style|style=|https?:\/\//, 'no inline style and nothing from another origin')
   })

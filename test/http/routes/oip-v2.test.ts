@@ -50,7 +50,10 @@ describe('Open Inference Protocol v2', () => {
     cleanup = repo.cleanup
     const irisYaml = join(repo.dir, 'iris', 'model.yaml')
     writeFileSync(irisYaml, stringify({ ...(parse(readFileSync(irisYaml, 'utf8')) as object), aliases: { production: 1 } }))
-    for (const [name, bytes] of [['simple', simpleModel()], ['dtypes', dtypesModel()]] as const) {
+    for (const [name, bytes] of [
+      ['simple', simpleModel()],
+      ['dtypes', dtypesModel()],
+    ] as const) {
       extra.writeVersion(name, 1, bytes)
     }
     cpSync(extra.dir, repo.dir, { recursive: true })
@@ -64,8 +67,7 @@ describe('Open Inference Protocol v2', () => {
     extra.cleanup()
   })
 
-  const infer = (model: string, body: unknown, token = user, path = `/v2/models/${model}/infer`): Promise<Response> =>
-    postJson(`${server.url}${path}`, body, token)
+  const infer = (model: string, body: unknown, token = user, path = `/v2/models/${model}/infer`): Promise<Response> => postJson(`${server.url}${path}`, body, token)
 
   describe('health and server metadata', () => {
     it('answers live and ready without a token', async () => {
@@ -84,7 +86,7 @@ describe('Open Inference Protocol v2', () => {
       assert.deepEqual(await response.json(), { name: 'portcullis', version: pkg.version, extensions: [] })
     })
 
-    it('answers 401 in the protocol\'s error form, with the RFC 6750 challenge', async () => {
+    it("answers 401 in the protocol's error form, with the RFC 6750 challenge", async () => {
       const response = await getJson(`${server.url}/v2`)
       assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer /)
       await assertOipError(response, 401, /bearer token/)
@@ -110,7 +112,10 @@ describe('Open Inference Protocol v2', () => {
       for (const version of ['1', 'production']) {
         const body = (await (await getJson(`${server.url}/v2/models/iris/versions/${version}`, user)).json()) as Record<string, unknown>
         assert.deepEqual(body.inputs, [{ name: 'input', datatype: 'FP32', shape: [-1, 4] }])
-        assert.deepEqual(body.outputs, [{ name: 'label', datatype: 'INT64', shape: [-1] }, { name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }])
+        assert.deepEqual(body.outputs, [
+          { name: 'label', datatype: 'INT64', shape: [-1] },
+          { name: 'probabilities', datatype: 'FP32', shape: [-1, 3] },
+        ])
       }
     })
 
@@ -138,7 +143,7 @@ describe('Open Inference Protocol v2', () => {
   })
 
   describe('inference on the multi-input model', () => {
-    it('refuses the protocol document\'s own example request, whose datatypes this model does not take', async () => {
+    it("refuses the protocol document's own example request, whose datatypes this model does not take", async () => {
       // kserve/kserve docs/predict-api/v2/required_api.md, "Inference Request Examples", verbatim.
       const example = {
         id: '42',
@@ -151,7 +156,7 @@ describe('Open Inference Protocol v2', () => {
       await assertOipError(await infer('simple', example), 400, /input "input0": datatype UINT32 does not match the model's FP32/)
     })
 
-    it('answers the example\'s request shape with this model\'s tensors: id echoed, only output0, flat and nested data', async () => {
+    it("answers the example's request shape with this model's tensors: id echoed, only output0, flat and nested data", async () => {
       const response = await infer('simple', {
         id: '42',
         inputs: [
@@ -171,15 +176,23 @@ describe('Open Inference Protocol v2', () => {
     })
 
     it('returns every output in model order when none is selected, and no id when none was sent', async () => {
-      const body = (await (await infer('simple', {
-        inputs: [
-          { name: 'input1', shape: [1, 16], datatype: 'FP32', data: [TWOS] },
-          { name: 'input0', shape: [1, 16], datatype: 'FP32', data: [ONE_TO_16] },
-        ],
-      })).json()) as InferResponse
+      const body = (await (
+        await infer('simple', {
+          inputs: [
+            { name: 'input1', shape: [1, 16], datatype: 'FP32', data: [TWOS] },
+            { name: 'input0', shape: [1, 16], datatype: 'FP32', data: [ONE_TO_16] },
+          ],
+        })
+      ).json()) as InferResponse
       assert.equal('id' in body, false)
-      assert.deepEqual(body.outputs.map((output) => output.name), ['output0', 'output1'])
-      assert.deepEqual(body.outputs[1]?.data, ONE_TO_16.map((x) => x - 2))
+      assert.deepEqual(
+        body.outputs.map((output) => output.name),
+        ['output0', 'output1'],
+      )
+      assert.deepEqual(
+        body.outputs[1]?.data,
+        ONE_TO_16.map((x) => x - 2),
+      )
     })
 
     it('serves /versions/{v}/infer', async () => {
@@ -198,10 +211,18 @@ describe('Open Inference Protocol v2', () => {
       ['a fixed dimension that differs', { inputs: [input('input0', [2, 8], ONE_TO_16), input('input1', [1, 16], ONE_TO_16)] }, /dimension 1 is 8/],
       ['data that does not fill the shape', { inputs: [input('input0', [2, 16], ONE_TO_16), input('input1', [1, 16], ONE_TO_16)] }, /holds 32 values, data has 16/],
       ['nested data that does not match the shape', { inputs: [input('input0', [2, 16], [ONE_TO_16, [1]]), input('input1', [1, 16], ONE_TO_16)] }, /nested data does not match/],
-      ['a string where FP32 belongs', { inputs: [input('input0', [1, 16], ['1', ...ONE_TO_16.slice(1)]), input('input1', [1, 16], ONE_TO_16)] }, /input "input0"\[0\]: expected a number/],
+      [
+        'a string where FP32 belongs',
+        { inputs: [input('input0', [1, 16], ['1', ...ONE_TO_16.slice(1)]), input('input1', [1, 16], ONE_TO_16)] },
+        /input "input0"\[0\]: expected a number/,
+      ],
       ['an unknown output', { inputs: [input('input0', [1, 16], ONE_TO_16), input('input1', [1, 16], ONE_TO_16)], outputs: [{ name: 'output9' }] }, /unknown output "output9"/],
       ['an unknown top-level key', { inputs: [input('input0', [1, 16], ONE_TO_16), input('input1', [1, 16], ONE_TO_16)], model: 'simple' }, /unknown key "model"/],
-      ['binary data (no data array)', { inputs: [{ name: 'input0', shape: [1, 16], datatype: 'FP32', parameters: { binary_data_size: 64 } }] }, /binary tensor data is not supported/],
+      [
+        'binary data (no data array)',
+        { inputs: [{ name: 'input0', shape: [1, 16], datatype: 'FP32', parameters: { binary_data_size: 64 } }] },
+        /binary tensor data is not supported/,
+      ],
       ['no inputs', { inputs: [] }, /at least one tensor/],
       ['a batch larger than maxRows', { inputs: [input('input0', [1025, 16], []), input('input1', [1, 16], ONE_TO_16)] }, /at most 1024 rows/],
     ]
@@ -211,22 +232,37 @@ describe('Open Inference Protocol v2', () => {
       })
     }
 
-    it('answers 400, 415 and 413 from the shared body guard in the protocol\'s form', async () => {
+    it("answers 400, 415 and 413 from the shared body guard in the protocol's form", async () => {
       await assertOipError(await infer('simple', '{"inputs": ['), 400, /not valid JSON/)
-      await assertOipError(await fetch(`${server.url}/v2/models/simple/infer`, { method: 'POST', headers: { Authorization: `Bearer ${user}`, 'Content-Type': 'text/plain' }, body: '{}' }), 415)
+      await assertOipError(
+        await fetch(`${server.url}/v2/models/simple/infer`, { method: 'POST', headers: { Authorization: `Bearer ${user}`, 'Content-Type': 'text/plain' }, body: '{}' }),
+        415,
+      )
       await assertOipError(await infer('simple', { inputs: [{ name: 'input0', shape: [1], datatype: 'FP32', data: ['x'.repeat(1_100_000)] }] }), 413)
     })
   })
 
   describe('inference on the classifier', () => {
     // The KServe "sklearn iris, V2 protocol" example input (iris-input-v2.json); its documented answer is [1, 1].
-    const irisExample = { inputs: [{ name: 'input-0', shape: [2, 4], datatype: 'FP32', data: [[6.8, 2.8, 4.8, 1.4], [6.0, 3.4, 4.5, 1.6]] }] }
+    const irisExample = {
+      inputs: [
+        {
+          name: 'input-0',
+          shape: [2, 4],
+          datatype: 'FP32',
+          data: [
+            [6.8, 2.8, 4.8, 1.4],
+            [6.0, 3.4, 4.5, 1.6],
+          ],
+        },
+      ],
+    }
 
-    it('names the expected input when the example\'s input name does not match the model', async () => {
+    it("names the expected input when the example's input name does not match the model", async () => {
       await assertOipError(await infer('iris', irisExample), 400, /unknown input "input-0"; model "iris" takes "input"/)
     })
 
-    it('answers the example under the model\'s input name: class 1 for both rows, and the same answer as /api/v1', async () => {
+    it("answers the example under the model's input name: class 1 for both rows, and the same answer as /api/v1", async () => {
       const [tensor] = irisExample.inputs
       const response = await infer('iris', { inputs: [{ ...tensor, name: 'input' }] })
       assert.equal(response.status, 200)
@@ -245,11 +281,15 @@ describe('Open Inference Protocol v2', () => {
       probabilities?.data.forEach((value, index) => assert.ok(Math.abs(Number(value) - (flat[index] ?? NaN)) < 1e-6, `probability ${index}`))
     })
 
-    it('applies model.yaml\'s feature ranges and NaN policy, as /api/v1 does', async () => {
+    it("applies model.yaml's feature ranges and NaN policy, as /api/v1 does", async () => {
       const row = (data: unknown[]) => ({ inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data }] })
       await assertOipError(await infer('iris', row([50, 3.5, 1.4, 0.2])), 400, /sepal_length\) is 50, above the maximum/)
       await assertOipError(await infer('iris', row([5.1, null, 1.4, 0.2])), 400, /sepal_width\) is missing/)
-      await assertOipError(await infer('iris', { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP64', data: [5.1, 3.5, 1.4, 0.2] }] }), 400, /datatype FP64 does not match the model's FP32/)
+      await assertOipError(
+        await infer('iris', { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP64', data: [5.1, 3.5, 1.4, 0.2] }] }),
+        400,
+        /datatype FP64 does not match the model's FP32/,
+      )
     })
 
     it('answers 403 to a role without the predict permission', async () => {
@@ -258,7 +298,7 @@ describe('Open Inference Protocol v2', () => {
       await assertOipError(response, 403)
     })
 
-    it('serves a repeated request from the cache, under the infer route\'s metrics', async () => {
+    it("serves a repeated request from the cache, under the infer route's metrics", async () => {
       const request = { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [5.0, 3.0, 1.6, 0.2] }] }
       const hits = async (): Promise<number> => {
         const text = await (await getJson(`${server.url}/metrics`, admin)).text()
@@ -273,7 +313,7 @@ describe('Open Inference Protocol v2', () => {
       assert.match(text, /portcullis_http_requests_total\{method="POST",route="\/v2\/models\/:name\/infer",status="200"\} \d+/)
     })
 
-    it('answers 429 in the protocol\'s form past the predict rate limit', async () => {
+    it("answers 429 in the protocol's form past the predict rate limit", async () => {
       const token = server.token(['user'], 'oip-limited')
       let response: Response | undefined
       for (let i = 0; i < 41; i += 1) response = await infer('iris', irisExample, token)
@@ -294,7 +334,10 @@ describe('Open Inference Protocol v2', () => {
       const response = await infer('dtypes', { inputs: tensors.map((tensor) => ({ ...tensor, shape: [1, 2] })) })
       assert.equal(response.status, 200)
       const body = (await response.json()) as InferResponse
-      assert.deepEqual(body.outputs, tensors.map((tensor) => ({ ...tensor, name: tensor.name.replace('x_', 'y_'), shape: [1, 2] })))
+      assert.deepEqual(
+        body.outputs,
+        tensors.map((tensor) => ({ ...tensor, name: tensor.name.replace('x_', 'y_'), shape: [1, 2] })),
+      )
     })
 
     const wrong: [string, string, unknown[], RegExp][] = [

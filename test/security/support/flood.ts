@@ -69,16 +69,20 @@ export function startBody(socket: Socket, declared: number, sent: string, extra:
  */
 export function postBody(url: string, body: Buffer, localAddress: string, headers: Record<string, string> = {}): Promise<number | undefined> {
   return new Promise((resolve) => {
-    const req = request(`${url}/api/v1/models/iris/predict`, {
-      method: 'POST',
-      localAddress,
-      agent: false,
-      headers: { 'Content-Type': 'application/json', 'Content-Length': String(body.length), ...headers },
-    }, (res) => {
-      res.resume()
-      res.once('end', () => resolve(res.statusCode))
-      res.once('error', () => resolve(res.statusCode))
-    })
+    const req = request(
+      `${url}/api/v1/models/iris/predict`,
+      {
+        method: 'POST',
+        localAddress,
+        agent: false,
+        headers: { 'Content-Type': 'application/json', 'Content-Length': String(body.length), ...headers },
+      },
+      (res) => {
+        res.resume()
+        res.once('end', () => resolve(res.statusCode))
+        res.once('error', () => resolve(res.statusCode))
+      },
+    )
     req.once('error', () => resolve(undefined))
     req.end(body)
   })

@@ -61,8 +61,10 @@ function provisionChromium(log) {
   if (!asRoot || !onPath('apt-get')) return `Chromium is missing for the browser tests: install Debian's package (sudo apt-get install chromium) so that ${CHROMIUM} exists`
   log('test prerequisites: installing Chromium from Debian for the browser tests (apt-get install chromium)')
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env })
-  const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: ['ignore', 'ignore', 'inherit'], env }) : update
+  // Another apt run (an unattended upgrade, a second test run) may hold the dpkg lock: wait for it.
+  const wait = ['-o', 'DPkg::Lock::Timeout=300']
+  const update = spawnSync('apt-get', [...wait, 'update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env })
+  const install = update.status === 0 ? spawnSync('apt-get', [...wait, 'install', '-y', '-qq', 'chromium'], { stdio: ['ignore', 'ignore', 'inherit'], env }) : update
   return install.status === 0 && existsSync(CHROMIUM) ? undefined : 'Chromium is missing and `apt-get install chromium` failed; install it by hand'
 }
 

@@ -7,7 +7,15 @@ import type { OpenApiSection } from './openapi.js'
  * has extended zod with `.openapi()`. POST /demo/token is left out: it exists in development only.
  */
 export const consoleOpenApiSection: OpenApiSection = (registry, shared) => {
-  const requestIdHeader = { 'X-Request-ID': { $ref: '#/components/headers/X-Request-ID' } }
+  consolePages(registry, shared)
+  whoami(registry, shared)
+  metricsSummary(registry, shared)
+}
+
+const requestIdHeader = { 'X-Request-ID': { $ref: '#/components/headers/X-Request-ID' } }
+
+/** GET / and GET /console/{file}: the page and its hashed files. */
+const consolePages: OpenApiSection = (registry, shared) => {
   registry.registerPath({
     method: 'get',
     path: '/',
@@ -36,6 +44,10 @@ export const consoleOpenApiSection: OpenApiSection = (registry, shared) => {
       ...shared.errors('not_found', 'rate_limited'),
     },
   })
+}
+
+/** GET /api/v1/me: who the token speaks for. */
+const whoami: OpenApiSection = (registry, shared) => {
   const identity = z
     .strictObject({
       subject: z.string(),
@@ -59,6 +71,10 @@ export const consoleOpenApiSection: OpenApiSection = (registry, shared) => {
       ...shared.errors('invalid_token', 'insufficient_scope', 'rate_limited', 'internal'),
     },
   })
+}
+
+/** GET /api/v1/metrics/summary: the compact JSON the console's Watch view charts. */
+const metricsSummary: OpenApiSection = (registry, shared) => {
   const histogram = z.strictObject({ cumulative: z.array(z.number()), sum: z.number(), count: z.number() }).openapi('HistogramTotals')
   const bounds = z.array(z.number().nullable()).openapi({ description: 'Bucket upper bounds; null is +Inf' })
   const summary = z

@@ -41,8 +41,16 @@ export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
   const registry = new Registry()
   if (options.defaults ?? true) collectDefaultMetrics({ register: registry, prefix: 'portcullis_' })
   const registers = [registry]
-  const metrics: Metrics = {
-    registry,
+  const metrics: Metrics = { registry, ...requestMetrics(registers), ...modelMetrics(registers) }
+  preallocate(metrics)
+  return metrics
+}
+
+type Registers = Registry[]
+
+/** What a request passes through: HTTP, stages, auth, limits, errors, cache. */
+function requestMetrics(registers: Registers): Pick<Metrics, 'httpRequests' | 'httpDuration' | 'stageDuration' | 'authFailures' | 'rateLimited' | 'errors' | 'cacheRequests'> {
+  return {
     httpRequests: new FastCounter({
       name: 'portcullis_http_requests_total',
       help: 'HTTP requests by method, route template and status',
@@ -72,6 +80,12 @@ export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
       labelNames: ['result'] as const,
       registers,
     }),
+  }
+}
+
+/** What the models do: inference, batches, loads, predictions, shadows. */
+function modelMetrics(registers: Registers): Omit<Metrics, 'registry' | keyof ReturnType<typeof requestMetrics>> {
+  return {
     inferenceDuration: new FastHistogram({
       name: 'portcullis_inference_duration_seconds',
       help: 'ONNX session run time by model and version',
@@ -108,8 +122,6 @@ export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
       registers,
     }),
   }
-  preallocate(metrics)
-  return metrics
 }
 
 /**

@@ -140,6 +140,12 @@ function tensorMetadata(specs: readonly TensorSpec[]): { name: string; datatype:
 
 /** The OpenAPI paths of the Open Inference Protocol routes. */
 export const oipOpenApi: OpenApiSection = (registry, shared) => {
+  oipServerOpenApi(registry, shared)
+  oipModelOpenApi(registry, shared)
+}
+
+/** Health and server metadata. */
+const oipServerOpenApi: OpenApiSection = (registry, shared) => {
   const health = (path: string, operationId: string, summary: string, schema: z.ZodType, codes: ErrorCode[]): void => {
     registry.registerPath({
       method: 'get',
@@ -162,6 +168,10 @@ export const oipOpenApi: OpenApiSection = (registry, shared) => {
     security: shared.bearer,
     responses: { 200: shared.ok('Server metadata', oipResponseSchemas.serverMetadata), ...shared.oipErrors(...shared.authenticatedErrors) },
   })
+}
+
+/** Model metadata, readiness and inference, each with and without /versions/{version}. */
+const oipModelOpenApi: OpenApiSection = (registry, shared) => {
   // Each model route exists with and without /versions/{version}.
   const both = (suffix: string, define: (path: string, params: z.ZodObject, id: string) => void): void => {
     define(`/v2/models/{name}${suffix}`, z.object({ name: shared.params.name }), '')

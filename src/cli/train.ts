@@ -1,8 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ALGORITHMS, type Algorithm } from '../training/tabular-trainer.js'
-import { trainCsv } from '../training/train-csv.js'
+import { trainCsv, type TrainCsvReport } from '../training/train-csv.js'
+import { modelsSupplyCommand } from './models-supply.js'
 
-const USAGE = 'usage: portcullis train --input CSV --target COLUMN --model NAME [--algorithm random-forest|logistic-regression] [--test-size 0.2] [--seed N] [--out DIR]'
+const USAGE =
+  'usage: portcullis train --input CSV --target COLUMN --model NAME [--algorithm random-forest|logistic-regression] [--test-size 0.2] [--seed N] [--out DIR | --url URL --token T]'
 
 function isAlgorithm(value: string): value is Algorithm {
   return (ALGORITHMS as readonly string[]).includes(value)
@@ -31,20 +36,50 @@ export async function trainCommand(argv: string[], defaultDir: string): Promise<
     console.error(USAGE)
     return 2
   }
-  if (values.url !== undefined || values.token !== undefined) {
-    // Publishing needs PUT /api/v1/admin/models/{name}/versions/{version}, which this gateway does not serve yet.
-    console.error('portcullis: --url/--token publishing is not available; write with --out and copy the version directory')
+  const { url, token } = values
+  if ((url === undefined) !== (token === undefined)) {
+    console.error(`--url and --token go together\n${USAGE}`)
     return 2
   }
+  // Publishing trains into a scratch repository first, then sends that version through the admin API.
+  const out = url === undefined ? values.out : mkdtempSync(join(tmpdir(), 'portcullis-train-'))
   try {
-    const report = await trainCsv({ input, target, model, algorithm, testSize, seed, out: values.out })
-    console.log(`${report.model} version ${report.version}: ${report.dir}`)
+    const report = await trainCsv({ input, target, model, algorithm, testSize, seed, out })
+    if (url === undefined || token === undefined) console.log(`${report.model} version ${report.version}: ${report.dir}`)
     console.log(`accuracy: training ${report.train.accuracy.toFixed(4)} (${report.train.rows} rows), held out ${report.test.accuracy.toFixed(4)} (${report.test.rows} rows)`)
-    return 0
+    return url === undefined || token === undefined ? 0 : await publish(report, out, url, token)
   } catch (err) {
     // Bad data, a missing file or a model that will not run: one line, no stack (exit 1, as for a failed run).
     if (!(err instanceof Error)) throw err
     console.error(`portcullis: ${err.message}`)
     return 1
+  } finally {
+    if (url !== undefined) rmSync(out, { recursive: true, force: true })
   }
+}
+
+/**
+ * Publishes a freshly trained version as the gateway's next version number, by `portcullis models
+ * push`. A new model gets its model.yaml (features, labels, metrics) too; an existing model keeps
+ * the one it has, since a trained card knows nothing of the roles, aliases and routing an operator
+ * set there. The reference profile stays local: the admin API takes none, so store it with
+ * `portcullis models profile` where the repository lives.
+ */
+async function publish(report: TrainCsvReport, out: string, url: string, token: string): Promise<number> {
+  const version = await nextVersion(url, token, report.model)
+  if (typeof version === 'string') {
+    console.error(`portcullis: ${version}`)
+    return 1
+  }
+  const args = ['push', '--url', url, '--token', token, '--model', report.model, '--version', String(version), '--file', join(report.dir, 'model.onnx')]
+  return modelsSupplyCommand(version === 1 ? [...args, '--metadata', join(out, report.model, 'model.yaml')] : args)
+}
+
+/** One past the highest version the gateway lists for the model (1 for a new model), or why it cannot be told. */
+async function nextVersion(url: string, token: string, model: string): Promise<number | string> {
+  const response = await fetch(`${url.replace(/\/+$/, '')}/api/v1/models/${encodeURIComponent(model)}`, { headers: { Authorization: `Bearer ${token}` } })
+  if (response.status === 404) return 1
+  if (!response.ok) return `the gateway answered ${response.status} when asked for model "${model}"`
+  const body = (await response.json()) as { versions?: { version: string }[] }
+  return Math.max(0, ...(body.versions ?? []).map((entry) => Number(entry.version))) + 1
 }

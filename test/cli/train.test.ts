@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { parse } from 'yaml'
 import { readProfile } from '../../src/drift/profile.js'
+import { postJson, startServer } from '../helpers/server.js'
 import { writeIrisCsv } from '../training/datasets.js'
 import { portcullis } from './run-cli.js'
 
@@ -75,5 +76,28 @@ describe('portcullis train and models profile', () => {
     assert.equal((await failure(['train', '--input', csv, '--model', 'flowers'])).code, 2)
     assert.equal((await failure(['train', '--input', csv, '--target', 'species', '--model', '../escape', '--out', models])).code, 1)
     assert.equal((await failure(['models', 'profile', '--model', 'flowers'])).code, 2)
+  })
+})
+
+describe('portcullis train --url', () => {
+  it('publishes through the admin API as the next version, and the gateway serves it', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'portcullis-train-url-'))
+    const server = await startServer({ modelsDir: repo })
+    try {
+      const csv = writeIrisCsv(repo)
+      const admin = server.token(['admin'])
+      for (const expected of ['1', '2']) {
+        const { stdout } = await portcullis(['train', '--input', csv, '--target', 'species', '--model', 'published', '--url', server.url, '--token', admin])
+        assert.match(stdout, new RegExp(`published published version ${expected} \\(sha256:[0-9a-f]{64}, ready\\)`))
+      }
+      const answer = await postJson(`${server.url}/api/v1/models/published/versions/2/predict`, { inputs: [[5.1, 3.5, 1.4, 0.2]] }, server.token(['user']))
+      assert.equal(answer.status, 200)
+      assert.deepEqual(((await answer.json()) as { predictions: string[] }).predictions, ['setosa'])
+      const refused = await failure(['train', '--input', csv, '--target', 'species', '--model', 'published', '--url', server.url, '--token', server.token(['user'])])
+      assert.equal(refused.code, 1)
+    } finally {
+      await server.close()
+      rmSync(repo, { recursive: true, force: true })
+    }
   })
 })

@@ -25,8 +25,10 @@ export class PrivateBroker {
     return `${this.kind}://127.0.0.1:${this.port}`
   }
 
-  /** Starts (again) on the same port and state, and resolves once it accepts connections. */
+  /** Starts (again) on the same port and state, and resolves once it accepts connections; a no-op while it runs. */
   async restart(): Promise<void> {
+    // A second broker on the port would fail to bind while the first kept running unseen by stop().
+    if (this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null) return
     if (this.kind === 'mqtt') {
       const config = join(this.#dir, 'mosquitto.conf')
       writeFileSync(config, `listener ${this.port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${this.#dir}/\n`)

@@ -34,7 +34,8 @@ export async function buildWorkload(dir: string): Promise<Workload> {
     ['description: Random MLP 256-1024-1024-10 for the benchmark', 'outputs: { probabilities: probabilities }', 'roles: [user, admin]', ''].join('\n'),
   )
   const secret = randomBytes(48).toString('base64url')
-  const token = jwt.sign({ sub: 'bench', roles: ['user'] }, secret, { algorithm: 'HS256', expiresIn: '4h' })
+  // A jti, as production requires (auth.requireJti): only such tokens can be revoked.
+  const token = jwt.sign({ sub: 'bench', roles: ['user'] }, secret, { algorithm: 'HS256', expiresIn: '4h', jwtid: randomBytes(12).toString('base64url') })
   const mlpRow = Array.from({ length: DEFAULT_MLP_OPTIONS.inputs }, (_, i) => Math.round(((i * 37) % 100) - 50) / 50)
   return {
     modelsDir,

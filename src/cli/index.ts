@@ -1,14 +1,11 @@
 import { ConfigError } from '../config/config-error.js'
 import { readEnvironment } from '../config/env.js'
 import { loadConfig } from '../config/load.js'
-import { modelsCommand } from './build-demo.js'
-import { keysCommand } from './keys.js'
-import { modelsSupplyCommand, SUPPLY_ACTIONS } from './models-supply.js'
-import { scoreCommand } from './score.js'
-import { serveCommand } from './serve.js'
-import { streamCommand } from './stream.js'
-import { tokenCommand } from './token.js'
-import { trainCommand } from './train.js'
+
+// Each command's module is loaded when it runs, so a command holds in memory only what it uses
+// (`score` on a large file has a memory budget; `serve` loads Koa, `stream` the broker clients).
+/** The `models` actions that talk to a gateway or sign files (src/cli/models-supply.ts). */
+const SUPPLY_ACTIONS = new Set(['push', 'pull', 'sign'])
 
 const USAGE = `usage: portcullis <command>
 
@@ -33,20 +30,20 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'serve':
-        return await serveCommand(loadConfig(readEnvironment()), rest)
+        return await (await import('./serve.js')).serveCommand(loadConfig(readEnvironment()), rest)
       case 'stream':
-        return await streamCommand(loadConfig(readEnvironment()), rest)
+        return await (await import('./stream.js')).streamCommand(loadConfig(readEnvironment()), rest)
       case 'token':
-        return tokenCommand(loadConfig(readEnvironment()), rest)
+        return (await import('./token.js')).tokenCommand(loadConfig(readEnvironment()), rest)
       case 'keys':
-        return keysCommand(rest)
+        return (await import('./keys.js')).keysCommand(rest)
       case 'score':
-        return await scoreCommand(loadConfig(readEnvironment()), rest)
+        return await (await import('./score.js')).scoreCommand(loadConfig(readEnvironment()), rest)
       case 'train':
-        return await trainCommand(rest, loadConfig(readEnvironment()).models.dir)
+        return await (await import('./train.js')).trainCommand(rest, loadConfig(readEnvironment()).models.dir)
       case 'models':
-        if (SUPPLY_ACTIONS.has(rest[0] ?? '')) return await modelsSupplyCommand(rest)
-        return await modelsCommand(rest, loadConfig(readEnvironment()).models.dir)
+        if (SUPPLY_ACTIONS.has(rest[0] ?? '')) return await (await import('./models-supply.js')).modelsSupplyCommand(rest)
+        return await (await import('./build-demo.js')).modelsCommand(rest, loadConfig(readEnvironment()).models.dir)
       case undefined:
       case '--help':
       case 'help':

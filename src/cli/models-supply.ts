@@ -5,9 +5,6 @@ import { parseArgs } from 'node:util'
 import { contentDigestOf } from '../supply/content-digest.js'
 import { isModelSigningKey, signModelDigest, SIGNATURE_SUFFIX } from '../supply/model-signature.js'
 
-/** The `models` actions that talk to a gateway or sign files. */
-export const SUPPLY_ACTIONS = new Set(['push', 'pull', 'sign'])
-
 const USAGE = `usage:
   portcullis models push --url URL --token T --model NAME --version N --file model.onnx [--sig FILE] [--metadata model.yaml] [--replace]
   portcullis models pull --url URL --token T --model NAME --version N|ALIAS --out FILE

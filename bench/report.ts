@@ -6,6 +6,7 @@ export const SERVERS = {
   noauth: 'baseline: no auth',
   floor: 'Koa floor: the KeyObject baseline in Koa + @koa/router',
   'floor-headers': "Koa floor + the contract's response headers",
+  'floor-headers-each': 'Koa floor + the same headers, one setHeader each per response',
   portcullis: 'Portcullis, cache off',
   unbatched: 'Portcullis, cache off, batching off',
   threaded: 'Portcullis, cache off, every session on an inference thread',
@@ -18,12 +19,14 @@ export type ServerKind = keyof typeof SERVERS
 /** Every kind, in the order the tables list them. */
 export const SERVER_ORDER = Object.keys(SERVERS) as ServerKind[]
 
-/** The kinds `npm run bench` measures unless --servers says otherwise: `threaded` is asked for by name. */
-export const DEFAULT_SERVERS = SERVER_ORDER.filter((kind) => kind !== 'threaded')
+/** The kinds `npm run bench` measures unless --servers says otherwise: `threaded` and `floor-headers-each` are asked for by name. */
+export const DEFAULT_SERVERS = SERVER_ORDER.filter((kind) => kind !== 'threaded' && kind !== 'floor-headers-each')
 
 /** The reference servers: one process per model, not Portcullis. */
-export function isReference(kind: ServerKind): kind is 'baseline' | 'noauth' | 'floor' | 'floor-headers' {
-  return kind === 'baseline' || kind === 'noauth' || kind === 'floor' || kind === 'floor-headers'
+export type ReferenceKind = 'baseline' | 'noauth' | 'floor' | 'floor-headers' | 'floor-headers-each'
+
+export function isReference(kind: ServerKind): kind is ReferenceKind {
+  return kind === 'baseline' || kind === 'noauth' || kind === 'floor' || kind === 'floor-headers' || kind === 'floor-headers-each'
 }
 
 /** One measured cell of the table. */

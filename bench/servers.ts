@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
+import type { ReferenceKind } from './report.js'
 
 /** A server under test, running as its own process. */
 export interface ServerProcess {
@@ -55,8 +56,12 @@ export function runPinned(core: number | undefined, command: string[]): Promise<
 /** Options of a reference server: the bare baseline or the Koa floor. */
 export interface BaselineOptions {
   name: string
-  /** `floor` runs bench/koa-floor-server.ts; `floor-headers` the same with the contract's headers. */
-  server: 'baseline' | 'noauth' | 'floor' | 'floor-headers'
+  /**
+   * `floor` runs bench/koa-floor-server.ts; `floor-headers` the same with the contract's headers
+   * written as Portcullis writes them (one block per response head); `floor-headers-each` with
+   * the same headers set one by one on each response.
+   */
+  server: ReferenceKind
   modelFile: string
   labels: readonly string[]
   secret: string
@@ -65,11 +70,12 @@ export interface BaselineOptions {
 
 /** Starts a reference server (bench/baseline-server.ts or bench/koa-floor-server.ts) and waits for its port. */
 export async function startBaseline(options: BaselineOptions): Promise<ServerProcess> {
-  const floor = options.server === 'floor' || options.server === 'floor-headers'
+  const floor = options.server.startsWith('floor')
   const script = join('bench-output', 'baseline', 'bench', floor ? 'koa-floor-server.js' : 'baseline-server.js')
   const args = [script, '--model', options.modelFile, '--labels', options.labels.join(',')]
   if (options.server === 'noauth') args.push('--no-auth')
-  if (options.server === 'floor-headers') args.push('--headers')
+  if (options.server === 'floor-headers') args.push('--headers', 'block')
+  if (options.server === 'floor-headers-each') args.push('--headers', 'each')
   const child = launch(options.core, args, { JWT_SECRET: options.secret })
   const port = await new Promise<number>((resolve, reject) => {
     let out = ''

@@ -3,9 +3,10 @@
 // tsx) with the given flags, then the door benches, each against its own bare baseline measured
 // in the same run: bench/files.ts (`portcullis score` beside raw ONNX Runtime), bench/streams.ts
 // (MQTT and JetStream end to end beside the broker's own round trip) and bench/drift.ts (the Iris
-// row with and without a drift profile). `--only files|streams|drift [flags]` runs one of them
-// alone with the remaining flags; `--no-files`, `--no-streams`, `--no-drift` leave one out. See
-// each script for its flags; results are printed and bench/run.ts also writes them to bench-output/.
+// row with and without a drift profile). `--only files|streams|drift|headers [flags]` runs one of
+// them alone with the remaining flags (headers: the fixed response headers' CPU per response,
+// bench/headers.ts, run only by name); `--no-files`, `--no-streams`, `--no-drift` leave one out.
+// See each script for its flags; results are printed and bench/run.ts also writes them to bench-output/.
 import { spawnSync } from 'node:child_process'
 
 const DOORS = ['files', 'streams', 'drift']
@@ -15,8 +16,8 @@ const run = (script, flags) => spawnSync(process.execPath, ['--import', 'tsx', s
 const only = args.indexOf('--only')
 if (only !== -1) {
   const what = args[only + 1]
-  if (!DOORS.includes(what)) {
-    console.error(`--only takes one of ${DOORS.join(', ')}, got ${what}`)
+  if (![...DOORS, 'headers'].includes(what)) {
+    console.error(`--only takes one of ${[...DOORS, 'headers'].join(', ')}, got ${what}`)
     process.exit(2)
   }
   process.exit(

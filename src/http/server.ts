@@ -7,6 +7,7 @@ import { ConfigError } from '../config/config-error.js'
 import { limitConnections } from './budgets/connection-budget.js'
 import { answerClientErrors } from './client-error.js'
 import { deferContinue } from './expect-continue.js'
+import { responseWithHeaderBlock } from './header-block.js'
 import { securityHeaderBlock } from './middleware/security-headers.js'
 import type { AppState } from './state.js'
 
@@ -23,14 +24,17 @@ export function createServer(app: Koa<AppState>, config: Readonly<Config>): Serv
   if (settings.headersTimeoutMs > settings.requestTimeoutMs) {
     throw new ConfigError('server.headersTimeoutMs', 'must not be longer than server.requestTimeoutMs')
   }
+  const { tls } = settings
+  const fixedHeaders = securityHeaderBlock({ hsts: tls !== undefined })
   const options: ServerOptions = {
+    // Every response head carries the security headers as one block rendered at start.
+    ServerResponse: responseWithHeaderBlock(fixedHeaders),
     headersTimeout: settings.headersTimeoutMs,
     requestTimeout: settings.requestTimeoutMs,
     keepAliveTimeout: settings.keepAliveTimeoutMs,
     // Node checks those timeouts on this interval (30 s by default), so it bounds how late a slow client is cut off.
     connectionsCheckingInterval: Math.min(1_000, settings.headersTimeoutMs),
   }
-  const { tls } = settings
   const server =
     tls === undefined
       ? createHttpServer(options, handler)
@@ -40,7 +44,7 @@ export function createServer(app: Koa<AppState>, config: Readonly<Config>): Serv
     // Behind a trusted proxy every connection comes from the proxy: the edge bounds its clients there.
     maxConnectionsPerAddress: settings.trustProxy === false ? config.budgets.maxConnectionsPerAddress : undefined,
   })
-  answerClientErrors(server, securityHeaderBlock({ hsts: tls !== undefined }))
+  answerClientErrors(server, fixedHeaders)
   server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
     deferContinue(request)
     void handler(request, response)

@@ -1,6 +1,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
 import helmet from 'helmet'
+import { HeaderBlockResponse } from '../header-block.js'
 import type { AppMiddleware } from '../state.js'
 
 /** Options of securityHeaders. */
@@ -20,10 +21,13 @@ export function securityHeaderBlock({ hsts }: SecurityHeadersOptions): ReadonlyA
 /**
  * Helmet's headers, set before next() so error responses carry them too. The CSP allows scripts
  * and styles from this origin only: no inline script runs, and Swagger UI is served locally.
+ * A response of the server's own class (server.ts, header-block.ts) already writes them as one
+ * block, so they are set here only on responses of other servers (an app mounted elsewhere).
  */
 export function securityHeaders(options: SecurityHeadersOptions): AppMiddleware {
   const headers = securityHeaderBlock(options)
   return function securityHeaders(ctx, next) {
+    if (ctx.res instanceof HeaderBlockResponse) return next()
     // Straight onto the response: Koa's ctx.set(object) copies every entry twice on each call.
     for (const [name, value] of headers) ctx.res.setHeader(name, value)
     return next()

@@ -4,7 +4,8 @@ import type { OpenApiSection } from './openapi.js'
 /**
  * The console's paths in the OpenAPI document: the page and its files, GET /api/v1/me and
  * GET /api/v1/metrics/summary. Schemas are made when the document is built, after openapi.ts
- * has extended zod with `.openapi()`. POST /demo/token is left out: it exists in development only.
+ * has extended zod with `.openapi()`. POST /demo/token is documented beside its route
+ * (routes/demo-token.ts), in development only, where it exists.
  */
 export const consoleOpenApiSection: OpenApiSection = (registry, shared) => {
   consolePages(registry, shared)

@@ -10,7 +10,7 @@ import { adminControlOpenApi } from './routes/admin-control-openapi.js'
 import { adminRoutes } from './routes/admin.js'
 import { artifactRoutes } from './routes/artifact.js'
 import { consoleRoutes } from './routes/console.js'
-import { demoTokenRoutes, demoTokensEnabled } from './routes/demo-token.js'
+import { demoTokenOpenApi, demoTokenRoutes, demoTokensEnabled } from './routes/demo-token.js'
 import { docsRoutes } from './routes/docs.js'
 import { driftRoutes } from './routes/drift.js'
 import { gitHookRoutes } from './routes/git-hook.js'
@@ -43,6 +43,7 @@ export function assembleRoutes(deps: AppDeps, rateStore: RateLimitStore): RouteT
     supplyOpenApiSection({ admin: deps.supply !== undefined, gitHook: deps.supply?.git !== undefined }),
     adminControlOpenApi,
     consoleOpenApiSection,
+    ...(demoTokensEnabled(config) ? [demoTokenOpenApi] : []),
   ]
   const publicRoutes = combine([
     healthRoutes(registry, deps.streams),

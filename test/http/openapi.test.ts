@@ -73,6 +73,18 @@ describe('GET /openapi.json', () => {
     assert.equal(predict.additionalProperties, false, 'unknown top-level keys are rejected')
   })
 
+  it('documents CSV and JSON Lines bodies and answers on every predict route', () => {
+    for (const path of ['/api/v1/predict', '/api/v1/models/{name}/predict', '/api/v1/models/{name}/versions/{version}/predict']) {
+      const operation = document.paths?.[path]?.post
+      const body = operation?.requestBody as { content: Record<string, unknown> } | undefined
+      const ok = operation?.responses?.['200'] as { content: Record<string, unknown> } | undefined
+      for (const type of ['application/json', 'text/csv', 'application/x-ndjson']) {
+        assert.ok(body?.content[type] !== undefined, `${path} body ${type}`)
+        assert.ok(ok?.content[type] !== undefined, `${path} 200 ${type}`)
+      }
+    }
+  })
+
   it('declares the bearer scheme on every route outside the public ones', () => {
     assert.deepEqual(document.components?.securitySchemes?.bearerAuth, {
       type: 'http',

@@ -5,6 +5,7 @@ import type { Config } from '../../config/schema.js'
 import { ApiError } from '../../errors/api-error.js'
 import type { Logger } from '../../observability/logger.js'
 import type { VerificationKeys } from '../../security/keys.js'
+import type { OpenApiSection } from '../openapi.js'
 import { readRawBody } from '../raw-body.js'
 import type { AppContext, AppState } from '../state.js'
 
@@ -67,4 +68,24 @@ async function readSmallJson(ctx: AppContext): Promise<unknown> {
 
 function isLoopback(address: string): boolean {
   return address === '::1' || /^(?:::ffff:)?127\./.test(address)
+}
+
+/** The OpenAPI path of POST /demo/token, in the document only where the route exists (development). */
+export const demoTokenOpenApi: OpenApiSection = (registry, shared) => {
+  registry.registerPath({
+    method: 'post',
+    path: '/demo/token',
+    tags: ['console'],
+    summary: 'A demo token for the console (development only, loopback callers only)',
+    operationId: 'demoToken',
+    security: [],
+    request: { body: { required: true, content: { 'application/json': { schema: demoTokenBodySchema, example: { role: 'user' } } } } },
+    responses: {
+      200: shared.ok(
+        `A token for demo-user (role user) or demo-admin (role admin), valid ${DEMO_TOKEN_TTL_SECONDS} s`,
+        z.object({ token: z.string(), expires_in: z.number().int(), request_id: z.string() }),
+      ),
+      ...shared.errors('invalid_input', 'not_found', 'rate_limited'),
+    },
+  })
 }

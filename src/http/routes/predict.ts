@@ -6,7 +6,7 @@ import type { RowDoor } from '../../predict/row-door.js'
 import { doorCall, postModelAction, type ModelCallHandler } from '../door-call.js'
 import { setJsonBody } from '../json-body.js'
 import type { AppState } from '../state.js'
-import type { RouteConfig } from '@asteasolutions/zod-to-openapi'
+import type { ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi'
 import { z } from 'zod'
 import { predictBodySchema } from '../../predict/input-schema.js'
 import { responseSchemas, type OpenApiSection } from '../openapi.js'
@@ -76,6 +76,14 @@ export function predictOpenApi(maxRows: number): OpenApiSection {
               byName: { summary: 'Rows by feature name', value: { inputs: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }] } },
             },
           },
+          'text/csv': {
+            schema: z.string().openapi({ description: `A header row of feature names, then one row per line; at most ${maxRows} rows. An empty cell is a missing value.` }),
+            example: 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n6.2,2.9,4.3,1.3\n',
+          },
+          'application/x-ndjson': {
+            schema: z.string().openapi({ description: `One row per line: an array by position or an object by feature name; at most ${maxRows} rows.` }),
+            example: '[5.1,3.5,1.4,0.2]\n{"sepal_length":6.2,"sepal_width":2.9,"petal_length":4.3,"petal_width":1.3}\n',
+          },
         },
       },
       headers: z.object({
@@ -86,7 +94,7 @@ export function predictOpenApi(maxRows: number): OpenApiSection {
       }),
     }
     const responses = {
-      200: shared.ok('One prediction per row, in order', responseSchemas.prediction),
+      200: tabularOk(shared.ok('One prediction per row, in order (a table when `Accept` asks for `text/csv` or `application/x-ndjson`)', responseSchemas.prediction)),
       ...shared.errors(...shared.bodyErrors, 'not_found', 'model_inactive', 'unavailable', ...shared.authenticatedErrors),
     }
     const predict = (path: string, operationId: string, summary: string, params?: RouteConfig['request']): void => {
@@ -97,5 +105,17 @@ export function predictOpenApi(maxRows: number): OpenApiSection {
     predict('/api/v1/models/{name}/versions/{version}/predict', 'predictVersion', 'Predict with one version', {
       params: z.object({ name: shared.params.name, version: shared.params.version }),
     })
+  }
+}
+
+/** The JSON answer, and the same predictions as a table: `row`, `prediction`, then a `p_<label>` column per class (CSV) or `probabilities` (JSON Lines). */
+function tabularOk(json: ResponseConfig): ResponseConfig {
+  return {
+    ...json,
+    content: {
+      ...json.content,
+      'text/csv': { schema: z.string(), example: 'row,prediction,p_setosa,p_versicolor,p_virginica\n0,setosa,1,0,0\n' },
+      'application/x-ndjson': { schema: z.string(), example: '{"row":0,"prediction":"setosa","probabilities":[1,0,0]}\n' },
+    },
   }
 }

@@ -49,6 +49,12 @@ describe('the console routes of a test server', () => {
     }
   })
 
+  it('leaves the demo sign-in out of the OpenAPI document outside development', async () => {
+    const document = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, unknown> }
+    assert.ok(Object.keys(document.paths).length > 10)
+    assert.equal(document.paths['/demo/token'], undefined)
+  })
+
   it('has no demo sign-in outside development: the path is unknown, like any other', async () => {
     await assertEnvelope(await postJson(`${server.url}/demo/token`, { role: 'admin' }), 401, 'invalid_token')
     await assertEnvelope(await postJson(`${server.url}/demo/token`, { role: 'admin' }, server.token(['admin'])), 404, 'not_found')
@@ -139,6 +145,11 @@ describe('the demo sign-in of a development server', () => {
     const me = (await (await getJson(`${server.url}/api/v1/me`, body.token)).json()) as { subject: string; roles: string[] }
     assert.equal(me.subject, 'demo-admin')
     assert.deepEqual(me.roles, ['admin'])
+  })
+
+  it('is documented in the OpenAPI document of a development server, and only there', async () => {
+    const document = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { operationId?: string }>> }
+    assert.equal(document.paths['/demo/token']?.post?.operationId, 'demoToken')
   })
 
   it('refuses other roles, and answers 404 to a caller that is not on loopback', async () => {

@@ -1,13 +1,22 @@
 import { isApiError } from '../errors/api-error.js'
 import type { Prediction } from '../predict/prediction.js'
+import { chunkRecords, type InputChunk } from './input-chunk.js'
 import type { InputRecord } from './input-record.js'
+import type { ModelScorer } from './model-scorer.js'
+import { columnBatch, rowsBatch, type ScoredBatch } from './scored-batch.js'
 import { scoredRows, type RejectedRow, type ScoredRow } from './scored-row.js'
 
 /** Scores the rows of one v1 predict body (`inputs`); throws an ApiError when it refuses them. */
 export type ScoreRows = (inputs: unknown[]) => Promise<Prediction>
 
-/** What became of one chunk of records, each list in input order. */
+/** What became of one chunk, each in input order. */
 export interface ChunkResult {
+  scored: ScoredBatch
+  rejected: RejectedRow[]
+}
+
+/** What became of the records of one chunk, each list in input order. */
+interface RecordsResult {
   scored: ScoredRow[]
   rejected: RejectedRow[]
 }
@@ -17,12 +26,32 @@ export interface ChunkResult {
 const ROW_FAULTS = new Set(['invalid_input', 'payload_too_large'])
 
 /**
+ * Scores a chunk: plain rows in one matrix call when the scorer has one, and every other chunk
+ * (or a plain one the matrix call refuses) through the records path, which finds the rows at fault.
+ */
+export async function scoreInputChunk(chunk: InputChunk, scorer: ModelScorer): Promise<ChunkResult> {
+  if (chunk.kind === 'plain' && scorer.scoreMatrix !== undefined) {
+    try {
+      return { scored: columnBatch(chunk.firstRow, chunk.ids, await scorer.scoreMatrix(chunk.matrix)), rejected: [] }
+    } catch (err) {
+      if (!isRowFault(err)) throw err
+    }
+  }
+  const { scored, rejected } = await scoreChunk(chunkRecords(chunk), scorer.score, scorer.featureNames)
+  return { scored: rowsBatch(scored), rejected }
+}
+
+function isRowFault(err: unknown): boolean {
+  return isApiError(err) && ROW_FAULTS.has(err.code)
+}
+
+/**
  * Scores a chunk in one call; when the rows are refused, the chunk is split in halves and each
  * half is tried again, down to single rows. A bad row so costs about log2(chunk) extra calls
  * and never rejects the rows beside it.
  */
-export async function scoreChunk(records: readonly InputRecord[], score: ScoreRows, featureNames?: readonly string[]): Promise<ChunkResult> {
-  const result: ChunkResult = { scored: [], rejected: [] }
+async function scoreChunk(records: readonly InputRecord[], score: ScoreRows, featureNames?: readonly string[]): Promise<RecordsResult> {
+  const result: RecordsResult = { scored: [], rejected: [] }
   const readable: InputRecord[] = []
   for (const record of records) {
     if (record.error === undefined) readable.push(record)
@@ -33,7 +62,7 @@ export async function scoreChunk(records: readonly InputRecord[], score: ScoreRo
   return result
 }
 
-async function scoreSpan(records: readonly InputRecord[], score: ScoreRows, result: ChunkResult, featureNames: readonly string[] | undefined): Promise<void> {
+async function scoreSpan(records: readonly InputRecord[], score: ScoreRows, result: RecordsResult, featureNames: readonly string[] | undefined): Promise<void> {
   if (records.length === 0) return
   try {
     const prediction = await score(records.map((record) => record.features))

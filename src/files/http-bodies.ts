@@ -1,10 +1,11 @@
 import { parse } from 'csv-parse/sync'
-import { stringify } from 'csv-stringify/sync'
 import { ApiError } from '../errors/api-error.js'
 import { inspectParsed, measureDepth, type JsonLimits } from '../http/json-guard.js'
 import type { Prediction } from '../predict/prediction.js'
 import { csvLayout, csvRecord } from './input-record.js'
-import { flatCells, flatHeader, flatLayout, jsonLine, scoredRows } from './scored-row.js'
+import { CsvText, JsonLinesText } from './batch-text.js'
+import { flatLayout, rowsBatch } from './scored-batch.js'
+import { scoredRows } from './scored-row.js'
 
 /** The table formats a predict route takes and answers besides JSON. */
 export type TabularType = 'text/csv' | 'application/x-ndjson'
@@ -74,13 +75,14 @@ function ndjsonInputs(bytes: Uint8Array, text: string, maxDepth: number): unknow
  * `probabilities` per line) answer; `labels` name the probability columns.
  */
 export function tabularAnswer(type: TabularType, prediction: Prediction, labels: readonly string[] | undefined): string {
-  const rows = scoredRows(
-    prediction.predictions.map((_, row) => ({ row })),
-    prediction,
+  const batch = rowsBatch(
+    scoredRows(
+      prediction.predictions.map((_, row) => ({ row })),
+      prediction,
+    ),
   )
-  if (type === 'application/x-ndjson') return `${rows.map(jsonLine).join('\n')}\n`
-  const first = rows[0]
-  if (first === undefined) return ''
-  const layout = flatLayout(first, labels)
-  return stringify([flatHeader(layout), ...rows.map((row) => flatCells(row, layout))])
+  if (type === 'application/x-ndjson') return new JsonLinesText().lines(batch)
+  if (batch.rows.length === 0) return ''
+  const text = new CsvText(flatLayout(batch, labels))
+  return text.header() + text.lines(batch)
 }

@@ -17,6 +17,11 @@ const MISSING = new Set(['', 'NaN', 'nan', 'NA', 'null'])
 // validator refuses it with its usual message (strings are never numbers).
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
 
+/** A CSV cell that is exactly a decimal number (no spaces around it) as that number; undefined for anything else. */
+export function plainNumber(text: string): number | undefined {
+  return NUMBER.test(text) ? Number(text) : undefined
+}
+
 /** One CSV cell as a predict value: a number, null for a missing value, or the text itself. */
 function cellValue(text: string): number | string | null {
   const trimmed = text.trim()
@@ -72,18 +77,17 @@ export function csvRecord(layout: CsvLayout, cells: readonly string[], row: numb
   return { row, ...(id === undefined ? {} : { id }), features: Object.fromEntries(entries) }
 }
 
+/** The record of a line that is not JSON. */
+export function unreadableLine(row: number): InputRecord {
+  // The parser's own message quotes the line; the row number says enough.
+  return { row, error: 'line is not valid JSON' }
+}
+
 /**
- * A record from one JSON Lines line: an array is a predict row; an object is a feature object
- * whose optional `id` (string or number) is taken out.
+ * A record from one parsed JSON Lines line: an array is a predict row; an object is a feature
+ * object whose optional `id` (string or number) is taken out.
  */
-export function jsonLineRecord(line: string, row: number): InputRecord {
-  let value: unknown
-  try {
-    value = JSON.parse(line)
-  } catch {
-    // The parser's own message quotes the line; the row number says enough.
-    return { row, error: 'line is not valid JSON' }
-  }
+export function jsonValueRecord(value: unknown, row: number): InputRecord {
   if (Array.isArray(value)) return { row, features: value }
   if (typeof value !== 'object' || value === null) return { row, error: 'expected a JSON array (a row) or object (features)' }
   const { id, ...features } = value as Record<string, unknown>

@@ -31,7 +31,7 @@ function operatorPrincipal(config: Readonly<Config>): Principal {
 
 /**
  * Loads one model from the configured repository (no server) and scores through RowDoor with the
- * door 'file'. The cache is off (a file's rows rarely repeat) and so is micro-batching (each call
+ * door 'file' (rows of plain numbers through its matrix way in, checked per chunk). The cache is off (a file's rows rarely repeat) and so is micro-batching (each call
  * is already a batch).
  */
 export async function openLocalScorer(config: Readonly<Config>, options: LocalScorerOptions): Promise<ModelScorer> {
@@ -61,6 +61,7 @@ export async function openLocalScorer(config: Readonly<Config>, options: LocalSc
   const { metadata } = route.primary
   return {
     score: (inputs) => door.score({ principal, model, ...(version === undefined ? {} : { version }), body: { inputs }, door: 'file' }),
+    scoreMatrix: (matrix) => door.scoreMatrix({ principal, model, ...(version === undefined ? {} : { version }), matrix, door: 'file' }),
     ...(metadata.labels === undefined ? {} : { labels: metadata.labels }),
     ...(metadata.features === undefined ? {} : { featureNames: metadata.features.map((feature) => feature.name) }),
     close: () => registry.close(),

@@ -1,7 +1,6 @@
 import { rm } from 'node:fs/promises'
-import { scoreChunk, type ChunkResult } from './chunk-scorer.js'
+import { scoreInputChunk, type ChunkResult } from './chunk-scorer.js'
 import type { FileFormat } from './format.js'
-import type { InputRecord } from './input-record.js'
 import type { ModelScorer } from './model-scorer.js'
 import { openReader, type ReadProgress } from './readers.js'
 import { rejectLine } from './scored-row.js'
@@ -44,7 +43,7 @@ const CHUNKS_IN_FLIGHT = 2
  */
 export async function scoreFile(options: ScoreFileOptions): Promise<ScoreSummary> {
   const { scorer, batchRows } = options
-  const reader = await openReader(options.input, options.inputFormat, scorer.featureNames === undefined ? {} : { featureNames: scorer.featureNames })
+  const reader = await openReader(options.input, options.inputFormat, { batchRows, ...(scorer.featureNames === undefined ? {} : { featureNames: scorer.featureNames }) })
   const writer = openWriter(options.output, options.outputFormat, scorer.labels)
   // A rejects file left by an earlier run would be read as this run's.
   await rm(options.rejects, { force: true })
@@ -60,20 +59,15 @@ export async function scoreFile(options: ScoreFileOptions): Promise<ScoreSummary
       rejects ??= new LineWriter(options.rejects)
       await rejects.writeLines(rejected.map(rejectLine))
     }
-    totals.scored += scored.length
+    totals.scored += scored.rows.length
     totals.rejected += rejected.length
     options.onProgress?.({ ...totals, read: reader.progress() })
   }
   try {
-    let chunk: InputRecord[] = []
-    for await (const record of reader.records) {
-      chunk.push(record)
-      if (chunk.length < batchRows) continue
-      inFlight.push(started(scoreChunk(chunk, scorer.score, scorer.featureNames)))
-      chunk = []
+    for await (const chunk of reader.chunks) {
+      inFlight.push(started(scoreInputChunk(chunk, scorer)))
       if (inFlight.length >= CHUNKS_IN_FLIGHT) await settle()
     }
-    if (chunk.length > 0) inFlight.push(started(scoreChunk(chunk, scorer.score, scorer.featureNames)))
     while (inFlight.length > 0) await settle()
   } finally {
     // A failed chunk leaves the others running; their results no longer matter.

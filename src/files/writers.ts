@@ -1,14 +1,14 @@
 import { once } from 'node:events'
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { finished } from 'node:stream/promises'
-import { stringify } from 'csv-stringify/sync'
 import { ParquetWriter, fileWriter, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer'
 import type { FileFormat } from './format.js'
-import { flatCells, flatHeader, flatLayout, flatPrediction, jsonLine, type FlatLayout, type ScoredRow } from './scored-row.js'
+import { CsvText, JsonLinesText } from './batch-text.js'
+import { flatLayout, joinBatches, type FlatLayout, type ScoredBatch } from './scored-batch.js'
 
 /** A sink for scored rows, written in input order. */
 export interface RowWriter {
-  write(rows: readonly ScoredRow[]): Promise<void>
+  write(batch: ScoredBatch): Promise<void>
   close(): Promise<void>
 }
 
@@ -49,13 +49,14 @@ export class LineWriter {
 
 class JsonLinesWriter implements RowWriter {
   readonly #lines: LineWriter
+  readonly #text = new JsonLinesText()
 
   constructor(path: string) {
     this.#lines = new LineWriter(path)
   }
 
-  write(rows: readonly ScoredRow[]): Promise<void> {
-    return this.#lines.writeLines(rows.map(jsonLine))
+  async write(batch: ScoredBatch): Promise<void> {
+    if (batch.rows.length > 0) await this.#lines.writeText(this.#text.lines(batch))
   }
 
   close(): Promise<void> {
@@ -63,10 +64,10 @@ class JsonLinesWriter implements RowWriter {
   }
 }
 
-/** CSV through csv-stringify, one call per chunk; the first row fixes the columns and brings the header. */
+/** CSV, one piece of text per batch; the first batch fixes the columns and brings the header. */
 class CsvWriter implements RowWriter {
   readonly #lines: LineWriter
-  #layout: FlatLayout | undefined
+  #text: CsvText | undefined
 
   constructor(
     path: string,
@@ -75,13 +76,14 @@ class CsvWriter implements RowWriter {
     this.#lines = new LineWriter(path)
   }
 
-  async write(rows: readonly ScoredRow[]): Promise<void> {
-    const first = rows[0]
-    if (first === undefined) return
-    const header = this.#layout === undefined
-    const layout = (this.#layout ??= flatLayout(first, this.labels))
-    const cells = rows.map((row) => flatCells(row, layout))
-    await this.#lines.writeText(stringify(header ? [flatHeader(layout), ...cells] : cells))
+  async write(batch: ScoredBatch): Promise<void> {
+    if (batch.rows.length === 0) return
+    let header = ''
+    if (this.#text === undefined) {
+      this.#text = new CsvText(flatLayout(batch, this.labels))
+      header = this.#text.header()
+    }
+    await this.#lines.writeText(header + this.#text.lines(batch))
   }
 
   /** A file where every row was rejected is left empty: without a row there are no columns. */
@@ -99,16 +101,19 @@ class ParquetRowWriter implements RowWriter {
   #layout: FlatLayout | undefined
   /** Whether predictions are numbers (a DOUBLE column) or labels (STRING), fixed by the first row. */
   #numeric: boolean | undefined
-  #pending: ScoredRow[] = []
+  #pending: ScoredBatch[] = []
+  #pendingRows = 0
 
   constructor(
     private readonly path: string,
     private readonly labels: readonly string[] | undefined,
   ) {}
 
-  async write(rows: readonly ScoredRow[]): Promise<void> {
-    for (const row of rows) this.#pending.push(row)
-    if (this.#pending.length >= ROW_GROUP_ROWS) await this.#flush()
+  async write(batch: ScoredBatch): Promise<void> {
+    if (batch.rows.length === 0) return
+    this.#pending.push(batch)
+    this.#pendingRows += batch.rows.length
+    if (this.#pendingRows >= ROW_GROUP_ROWS) await this.#flush()
   }
 
   async close(): Promise<void> {
@@ -119,31 +124,39 @@ class ParquetRowWriter implements RowWriter {
   }
 
   async #flush(): Promise<void> {
-    const rows = this.#pending
-    const first = rows[0]
-    if (first === undefined) return
+    if (this.#pending.length === 0) return
+    const batch = joinBatches(this.#pending)
     this.#pending = []
-    const layout = (this.#layout ??= flatLayout(first, this.labels))
-    const numeric = (this.#numeric ??= typeof first.prediction === 'number')
-    const columnData = parquetColumns(rows, layout, numeric)
+    this.#pendingRows = 0
+    const layout = (this.#layout ??= flatLayout(batch, this.labels))
+    const numeric = (this.#numeric ??= typeof batch.predictions[0] === 'number')
+    const columnData = parquetColumns(batch, layout, numeric)
     this.#writer ??= new ParquetWriter({ writer: fileWriter(this.path), schema: schemaFromColumnData({ columnData }) })
-    await this.#writer.write({ columnData, rowGroupSize: rows.length })
+    await this.#writer.write({ columnData, rowGroupSize: batch.rows.length })
   }
 }
 
-function parquetColumns(rows: readonly ScoredRow[], layout: FlatLayout, numeric: boolean): ColumnSource[] {
+function parquetColumns(batch: ScoredBatch, layout: FlatLayout, numeric: boolean): ColumnSource[] {
+  const { rows, ids, predictions } = batch
+  const count = rows.length
   const key: ColumnSource =
     layout.key === 'id'
-      ? { name: 'id', type: 'STRING', nullable: true, data: rows.map((row) => (row.id === undefined ? null : String(row.id))) }
-      : { name: 'row', type: 'INT64', nullable: false, data: rows.map((row) => BigInt(row.row)) }
+      ? { name: 'id', type: 'STRING', nullable: true, data: rows.map((_, index) => (ids?.[index] === undefined ? null : String(ids[index]))) }
+      : { name: 'row', type: 'INT64', nullable: false, data: fill(new BigInt64Array(count), (index) => BigInt(rows[index] ?? 0)) }
   const prediction: ColumnSource = numeric
-    ? { name: 'prediction', type: 'DOUBLE', nullable: false, data: Float64Array.from(rows, (row) => Number(row.prediction)) }
-    : { name: 'prediction', type: 'STRING', nullable: false, data: rows.map((row) => String(flatPrediction(row.prediction))) }
-  const probabilities = layout.probabilityColumns.map((name, index): ColumnSource => ({
-    name,
-    type: 'DOUBLE',
-    nullable: true,
-    data: rows.map((row) => row.probabilities?.[index] ?? null),
-  }))
-  return [key, prediction, ...probabilities]
+    ? { name: 'prediction', type: 'DOUBLE', nullable: false, data: fill(new Float64Array(count), (index) => Number(predictions[index])) }
+    : { name: 'prediction', type: 'STRING', nullable: false, data: predictions.map((value) => (Array.isArray(value) ? JSON.stringify(value) : String(value))) }
+  return [key, prediction, ...layout.probabilityColumns.map((name, column) => probabilityColumn(batch, name, column))]
+}
+
+/** One `p_<label>` column, taken out of the batch's row-major probabilities. */
+function probabilityColumn(batch: ScoredBatch, name: string, column: number): ColumnSource {
+  const { probabilities, classes, rows } = batch
+  if (probabilities === undefined || column >= classes) return { name, type: 'DOUBLE', nullable: true, data: rows.map(() => null) }
+  return { name, type: 'DOUBLE', nullable: true, data: fill(new Float64Array(rows.length), (index) => probabilities[index * classes + column] ?? NaN) }
+}
+
+function fill<T extends Float64Array | BigInt64Array>(array: T, value: (index: number) => T[number]): T {
+  for (let index = 0; index < array.length; index += 1) array[index] = value(index)
+  return array
 }

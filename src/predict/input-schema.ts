@@ -60,7 +60,8 @@ function fillMissing(policy: 'reject' | number, index: number, name: string): nu
   return policy
 }
 
-function checkRange(value: number, feature: { min?: number; max?: number } | undefined, index: number, name: string): void {
+/** Throws invalid_input (`row N: name …`) for a value that is not finite or outside the feature's range. */
+export function checkRange(value: number, feature: { min?: number; max?: number } | undefined, index: number, name: string): void {
   if (!Number.isFinite(value)) throw invalid(`row ${index}: ${name} is not a finite number`, index)
   if (feature?.min !== undefined && value < feature.min) throw invalid(`row ${index}: ${name} is ${value}, below the minimum ${feature.min}`, index)
   if (feature?.max !== undefined && value > feature.max) throw invalid(`row ${index}: ${name} is ${value}, above the maximum ${feature.max}`, index)

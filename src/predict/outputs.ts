@@ -31,13 +31,19 @@ export function tensorRows(tensor: Tensor, rows: number): number[][] {
   return out
 }
 
-/** Index of the largest value. */
-export function argMax(values: readonly number[]): number {
-  let best = 0
-  for (let i = 1; i < values.length; i += 1) if ((values[i] ?? -Infinity) > (values[best] ?? -Infinity)) best = i
-  return best
-}
+// A model answers few distinct float32 values (a tree ensemble's probabilities are vote shares),
+// so their rounding is remembered, up to a bound; toPrecision is the costly step.
+const rounded = new Map<number, number>()
+const MAX_ROUNDED = 4096
 
-function fromFloat32(value: unknown): number {
-  return Number(Number(value).toPrecision(7))
+/** A float32 value as the number the API prints: its 7 significant digits, not its double expansion. */
+export function fromFloat32(value: unknown): number {
+  const exact = Number(value)
+  let number = rounded.get(exact)
+  if (number === undefined) {
+    number = Number(exact.toPrecision(7))
+    if (rounded.size >= MAX_ROUNDED) rounded.clear()
+    rounded.set(exact, number)
+  }
+  return number
 }

@@ -5,7 +5,8 @@ import { compileInputValidator, type FeatureRows, type InputValidator } from './
 export class ValidatorCache {
   readonly #compiled = new WeakMap<LoadedVersion, InputValidator>()
 
-  constructor(private readonly maxRows: number) {}
+  /** `maxRows`: the most rows one request may hold. */
+  constructor(readonly maxRows: number) {}
 
   /** The validator of a version, compiled on first use. */
   for(version: LoadedVersion): InputValidator {

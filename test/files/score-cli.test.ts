@@ -111,6 +111,41 @@ describe('portcullis score', { timeout: 600_000 }, () => {
     assert.equal(readFileSync(join(dir, 'answers'), 'utf8').trim().split('\n').length, 150)
   })
 
+  it('keeps ids that need CSV quoting and JSON Lines ids of both types, in input order across chunks', async () => {
+    const ids = ['a,1', 'q"x', 'line\nbreak', 'plain']
+    const input = join(dir, 'quoted.csv')
+    const csvLines = IRIS_ROWS.slice(0, 8).map((row, index) => `"${(ids[index % ids.length] ?? '').replaceAll('"', '""')}",${row.join(',')}`)
+    writeFileSync(input, `id,sepal_length,sepal_width,petal_length,petal_width\n${csvLines.join('\n')}\n`)
+    const run = await runScore(['--model', 'iris', '--input', input, '--output', join(dir, 'quoted.out.csv'), '--batch-rows', '3'], env)
+    assert.equal(run.code, 0, run.stderr)
+    const rows = parse(readFileSync(join(dir, 'quoted.out.csv'), 'utf8'), { columns: true }) as Record<string, string>[]
+    assert.deepEqual(
+      rows.map((row) => row.id),
+      Array.from({ length: 8 }, (_, index) => ids[index % ids.length]),
+    )
+    assert.deepEqual(
+      rows.map((row) => row.prediction),
+      http.predictions.slice(0, 8),
+    )
+    const jsonInput = join(dir, 'ids.jsonl')
+    const names = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width']
+    const objects = IRIS_ROWS.slice(0, 5).map((row, index) => ({
+      ...(index % 2 === 0 ? { id: index } : { id: `s${index}` }),
+      ...Object.fromEntries(names.map((name, column) => [name, row[column]])),
+    }))
+    writeFileSync(jsonInput, `${objects.map((object) => JSON.stringify(object)).join('\r\n')}\r\n`)
+    const jsonRun = await runScore(['--model', 'iris', '--input', jsonInput, '--output', join(dir, 'ids.out.jsonl'), '--batch-rows', '2'], env)
+    assert.equal(jsonRun.code, 0, jsonRun.stderr)
+    const lines = readFileSync(join(dir, 'ids.out.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: unknown; prediction: string; probabilities: number[] })
+    assert.deepEqual(
+      lines.map((line) => [line.id, line.prediction, line.probabilities]),
+      objects.map((object, index) => [object.id, http.predictions[index], http.probabilities[index]]),
+    )
+  })
+
   it('scores through a running gateway with --url and a token, in chunks of --batch-rows', async () => {
     const input = join(dir, 'iris.csv')
     writeIrisCsv(input)

@@ -14,9 +14,7 @@ describe('a broker restarted mid-stream: the stream recovers without losing mess
     for (const cleanup of cleanups.reverse()) await cleanup()
   })
 
-  // MQTT is not listed yet: across a Mosquitto restart, messages it had queued for the input
-  // session were not delivered again (README, "Streams"); the NATS case holds.
-  for (const kind of ['nats'] as ('mqtt' | 'nats')[]) {
+  for (const kind of ['mqtt', 'nats'] as const) {
     it(`${kind}: readiness names the stream while it is down; every id has an output after`, async () => {
       const broker = await PrivateBroker.start(kind)
       const name = uniqueName(`restart-${kind}`)

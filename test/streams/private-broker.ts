@@ -1,13 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { connect as connectTcp } from 'node:net'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './support.js'
 
 /** A broker of the test's own (Mosquitto or nats-server) on a free port, with its state on disk, so it can be restarted. */
 export class PrivateBroker {
   #child: ChildProcess | undefined
+  /** The end of what the broker printed, for the error when it fails. */
+  #log = ''
   readonly #dir = mkdtempSync(join(tmpdir(), 'portcullis-broker-'))
 
   private constructor(
@@ -31,10 +33,10 @@ export class PrivateBroker {
     if (this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null) return
     if (this.kind === 'mqtt') {
       const config = join(this.#dir, 'mosquitto.conf')
-      writeFileSync(config, `listener ${this.port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${this.#dir}/\n`)
-      this.#child = spawn('mosquitto', ['-c', config], { stdio: 'ignore' })
+      writeFileSync(config, mosquittoConfig(this.port, this.#dir))
+      this.#child = this.#spawn('mosquitto', ['-c', config])
     } else {
-      this.#child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.#dir], { stdio: 'ignore' })
+      this.#child = this.#spawn('nats-server', ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.#dir])
     }
     const deadline = Date.now() + 20_000
     while (!(await accepts(this.port))) {
@@ -50,12 +52,31 @@ export class PrivateBroker {
     const exited = new Promise((resolve) => child.once('exit', resolve))
     child.kill('SIGTERM')
     await exited
+    // Without its file Mosquitto restarts with no sessions, and every queued message is gone.
+    if (this.kind === 'mqtt' && !existsSync(join(this.#dir, 'mosquitto.db'))) throw new Error(`mosquitto saved no mosquitto.db in ${this.#dir}:\n${this.#log}`)
   }
 
   async close(): Promise<void> {
-    await this.stop()
-    rmSync(this.#dir, { recursive: true, force: true })
+    await this.stop().finally(() => rmSync(this.#dir, { recursive: true, force: true }))
   }
+
+  #spawn(command: string, args: string[]): ChildProcess {
+    this.#log = ''
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.#log = (this.#log + chunk).slice(-4096)))
+    return child
+  }
+}
+
+/**
+ * Mosquitto keeps its sessions and their queued messages in `dir`/mosquitto.db. Started as root
+ * it switches to the user `mosquitto` unless told otherwise, and that user cannot write the
+ * test's private directory (mode 0700): `user` keeps it as whoever runs the test (ignored when
+ * that is not root). Its default `max_queued_messages` (1000 per session) is kept: the test's
+ * publisher keeps far fewer unanswered (publishPaced).
+ */
+function mosquittoConfig(port: number, dir: string): string {
+  return [`listener ${port} 127.0.0.1`, 'allow_anonymous true', `user ${userInfo().username}`, 'persistence true', `persistence_location ${dir}/`, ''].join('\n')
 }
 
 function accepts(port: number): Promise<boolean> {

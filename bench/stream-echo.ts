@@ -8,7 +8,11 @@ import { openBroker } from '../src/streams/open-broker.js'
 
 const [stream] = configSchema.parse({ streams: [JSON.parse(process.argv[2] ?? '{}')] }).streams
 if (stream === undefined) throw new Error('usage: stream-echo.ts <stream entry as JSON>')
-const broker = openBroker(stream, () => undefined)
+const broker = openBroker(
+  stream,
+  () => undefined,
+  () => undefined,
+)
 await broker.start(async (message) => {
   await broker.publish(stream.output, message.payload)
   return true

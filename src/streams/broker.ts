@@ -23,6 +23,13 @@ export type MessageHandler = (message: InboundMessage) => Promise<boolean>
 /** Told of every change of a broker connection's state, with a reason when it went down. */
 export type StateListener = (state: BrokerState, reason?: string) => void
 
+/**
+ * Told when the broker came back without what it held for the stream's input (an MQTT session
+ * not present on reconnect: a broker restarted without persistence). Messages it had queued or
+ * had in flight to the gateway are gone, and only their publishers can send them again.
+ */
+export type SessionLostListener = () => void
+
 /** One stream's connection(s) to its broker. */
 export interface BrokerClient {
   /**
@@ -48,4 +55,5 @@ export interface BrokerOptions {
   deadLetter: string
   maxInFlight: number
   onState: StateListener
+  onSessionLost: SessionLostListener
 }

@@ -83,8 +83,12 @@ export class MqttBroker implements BrokerClient {
     })
     if (handler !== undefined) this.#take(client, handler)
     let attempts = 0
+    let connectedBefore = false
     this.#states.set(role, 'connecting')
-    client.on('connect', () => {
+    client.on('connect', (connack) => {
+      // A first connect may start a new session; a reconnect without one means the broker lost it.
+      if (role === 'input' && connectedBefore && connack.sessionPresent !== true) this.options.onSessionLost()
+      connectedBefore = true
       attempts = 0
       client.options.reconnectPeriod = reconnectDelayMs(1)
       this.#report(role, 'up')

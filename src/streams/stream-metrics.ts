@@ -13,6 +13,8 @@ export interface StreamMetrics {
   latency: FastHistogram<'stream'>
   /** 1 while the stream's broker connection is up. */
   up: Gauge<'stream'>
+  /** Reconnects on which the broker no longer had the input session (what it held is lost). */
+  sessionsLost: FastCounter<'stream'>
 }
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -44,6 +46,12 @@ export function streamMetrics(registry: Registry): StreamMetrics {
       registers,
     }),
     up: new Gauge({ name: 'portcullis_stream_up', help: "1 while the stream's broker connection is up", labelNames: stream, registers }),
+    sessionsLost: new FastCounter({
+      name: 'portcullis_stream_sessions_lost_total',
+      help: 'Reconnects on which the broker no longer held the input session (messages it held are lost)',
+      labelNames: stream,
+      registers,
+    }),
   }
   created.set(registry, metrics)
   return metrics
@@ -57,5 +65,6 @@ export function zeroStream(metrics: StreamMetrics, name: string): void {
   metrics.redelivered.inc(labels, 0)
   metrics.inFlight.set(labels, 0)
   metrics.up.set(labels, 0)
+  metrics.sessionsLost.inc(labels, 0)
   metrics.latency.zero(labels)
 }

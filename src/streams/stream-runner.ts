@@ -55,7 +55,11 @@ export class StreamRunner {
     this.#identity = { subject: stream.identity.sub, roles: stream.identity.roles, expiresAt: Number.POSITIVE_INFINITY }
     this.#status = { name: stream.name, broker: stream.broker.kind, state: 'connecting', since: new Date().toISOString(), holdsReadiness: stream.holdsReadiness }
     zeroStream(deps.metrics, stream.name)
-    this.#broker = openBroker(stream, (state, reason) => this.#changeState(state, reason))
+    this.#broker = openBroker(
+      stream,
+      (state, reason) => this.#changeState(state, reason),
+      () => this.#sessionLost(),
+    )
   }
 
   get status(): StreamStatus {
@@ -160,6 +164,15 @@ export class StreamRunner {
       }
     }
     return false
+  }
+
+  /** The broker came back without the input session: one warning and a count, since messages it held are gone. */
+  #sessionLost(): void {
+    this.deps.metrics.sessionsLost.inc({ stream: this.stream.name })
+    this.deps.logger.warn('stream broker lost the input session; messages it held for the stream are gone (is its persistence on?)', {
+      stream: this.stream.name,
+      broker: this.stream.broker.kind,
+    })
   }
 
   /** One log line per change of state. */

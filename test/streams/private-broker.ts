@@ -15,10 +15,12 @@ export class PrivateBroker {
   private constructor(
     readonly kind: 'mqtt' | 'nats',
     readonly port: number,
+    /** Mosquitto only: false keeps sessions in memory, so a restart forgets them (a misconfigured broker). */
+    readonly persistence: boolean,
   ) {}
 
-  static async start(kind: 'mqtt' | 'nats'): Promise<PrivateBroker> {
-    const broker = new PrivateBroker(kind, await freePort())
+  static async start(kind: 'mqtt' | 'nats', options: { persistence?: boolean } = {}): Promise<PrivateBroker> {
+    const broker = new PrivateBroker(kind, await freePort(), options.persistence ?? true)
     await broker.restart()
     return broker
   }
@@ -33,7 +35,7 @@ export class PrivateBroker {
     if (this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null) return
     if (this.kind === 'mqtt') {
       const config = join(this.#dir, 'mosquitto.conf')
-      writeFileSync(config, mosquittoConfig(this.port, this.#dir))
+      writeFileSync(config, mosquittoConfig(this.port, this.persistence ? this.#dir : undefined))
       this.#child = this.#spawn('mosquitto', ['-c', config])
     } else {
       this.#child = this.#spawn('nats-server', ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.#dir])
@@ -53,7 +55,7 @@ export class PrivateBroker {
     child.kill('SIGTERM')
     await exited
     // Without its file Mosquitto restarts with no sessions, and every queued message is gone.
-    if (this.kind === 'mqtt' && !existsSync(join(this.#dir, 'mosquitto.db'))) throw new Error(`mosquitto saved no mosquitto.db in ${this.#dir}:\n${this.#log}`)
+    if (this.kind === 'mqtt' && this.persistence && !existsSync(join(this.#dir, 'mosquitto.db'))) throw new Error(`mosquitto saved no mosquitto.db in ${this.#dir}:\n${this.#log}`)
   }
 
   async close(): Promise<void> {
@@ -75,8 +77,9 @@ export class PrivateBroker {
  * that is not root). Its default `max_queued_messages` (1000 per session) is kept: the test's
  * publisher keeps far fewer unanswered (publishPaced).
  */
-function mosquittoConfig(port: number, dir: string): string {
-  return [`listener ${port} 127.0.0.1`, 'allow_anonymous true', `user ${userInfo().username}`, 'persistence true', `persistence_location ${dir}/`, ''].join('\n')
+function mosquittoConfig(port: number, dir: string | undefined): string {
+  const persistence = dir === undefined ? ['persistence false'] : ['persistence true', `persistence_location ${dir}/`]
+  return [`listener ${port} 127.0.0.1`, 'allow_anonymous true', `user ${userInfo().username}`, ...persistence, ''].join('\n')
 }
 
 function accepts(port: number): Promise<boolean> {

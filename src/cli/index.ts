@@ -21,7 +21,8 @@ const USAGE = `usage: portcullis <command>
         [--version V] [--rejects FILE] [--format csv|jsonl|parquet] [--url URL --token T] [--batch-rows N]
   models profile --model NAME --input CSV store the reference profile for drift [--version V]
   train --input CSV --target COL --model NAME
-                                          train a classifier as the next version [--algorithm random-forest|logistic-regression]
+                                          train a classifier (or a regression) as the next version
+                                          [--task classification|regression] [--algorithm random-forest|logistic-regression]
                                           [--test-size 0.2] [--seed N] [--out DIR]`
 
 /** Runs one CLI command and returns its exit code (2 for a bad config or bad usage). */

@@ -15,7 +15,9 @@ export async function profileCommand(argv: string[], modelsDir: string): Promise
   }
   try {
     const { path, profile } = await profileModel({ modelsDir: values.out, model: values.model, version: values.version, input: values.input })
-    console.log(`${path}: ${profile.rows} rows, ${profile.features.length} features, ${profile.classes.length} classes`)
+    console.log(
+      `${path}: ${profile.rows} rows, ${profile.features.length} features, ${profile.prediction === undefined ? `${profile.classes.length} classes` : 'predicted values (regression)'}`,
+    )
     return 0
   } catch (err) {
     // Bad data, a missing file or a model that will not run: one line, no stack (exit 1, as for a failed run).

@@ -2,18 +2,22 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { ALGORITHMS, type Algorithm } from '../training/tabular-trainer.js'
+import { ALGORITHMS, REGRESSION_ALGORITHMS, TASKS, type Algorithm, type Task } from '../training/tabular-trainer.js'
 import { trainCsv, type TrainCsvReport } from '../training/train-csv.js'
 import { modelsSupplyCommand } from './models-supply.js'
 
 const USAGE =
-  'usage: portcullis train --input CSV --target COLUMN --model NAME [--algorithm random-forest|logistic-regression] [--test-size 0.2] [--seed N] [--out DIR | --url URL --token T]'
+  'usage: portcullis train --input CSV --target COLUMN --model NAME [--task classification|regression] [--algorithm random-forest|logistic-regression] [--test-size 0.2] [--seed N] [--out DIR | --url URL --token T]'
 
 function isAlgorithm(value: string): value is Algorithm {
   return (ALGORITHMS as readonly string[]).includes(value)
 }
 
-/** `portcullis train`: trains a classifier on a CSV and writes it as the model's next version. */
+function isTask(value: string): value is Task {
+  return (TASKS as readonly string[]).includes(value)
+}
+
+/** `portcullis train`: trains a classifier (or, with --task regression, a regression) on a CSV and writes it as the model's next version. */
 export async function trainCommand(argv: string[], defaultDir: string): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -21,6 +25,7 @@ export async function trainCommand(argv: string[], defaultDir: string): Promise<
       input: { type: 'string' },
       target: { type: 'string' },
       model: { type: 'string' },
+      task: { type: 'string', default: 'classification' },
       algorithm: { type: 'string', default: 'random-forest' },
       'test-size': { type: 'string', default: '0.2' },
       seed: { type: 'string', default: '42' },
@@ -29,11 +34,15 @@ export async function trainCommand(argv: string[], defaultDir: string): Promise<
       token: { type: 'string' },
     },
   })
-  const { input, target, model, algorithm } = values
+  const { input, target, model, algorithm, task } = values
   const testSize = Number(values['test-size'])
   const seed = Number(values.seed)
-  if (input === undefined || target === undefined || model === undefined || !isAlgorithm(algorithm) || !Number.isInteger(seed)) {
+  if (input === undefined || target === undefined || model === undefined || !isAlgorithm(algorithm) || !isTask(task) || !Number.isInteger(seed)) {
     console.error(USAGE)
+    return 2
+  }
+  if (task === 'regression' && !REGRESSION_ALGORITHMS.includes(algorithm)) {
+    console.error(`--algorithm ${algorithm} fits classifiers only; --task regression takes --algorithm ${REGRESSION_ALGORITHMS.join(' or ')}\n${USAGE}`)
     return 2
   }
   const { url, token } = values
@@ -44,9 +53,9 @@ export async function trainCommand(argv: string[], defaultDir: string): Promise<
   // Publishing trains into a scratch repository first, then sends that version through the admin API.
   const out = url === undefined ? values.out : mkdtempSync(join(tmpdir(), 'portcullis-train-'))
   try {
-    const report = await trainCsv({ input, target, model, algorithm, testSize, seed, out })
+    const report = await trainCsv({ input, target, model, algorithm, task, testSize, seed, out })
     if (url === undefined || token === undefined) console.log(`${report.model} version ${report.version}: ${report.dir}`)
-    console.log(`accuracy: training ${report.train.accuracy.toFixed(4)} (${report.train.rows} rows), held out ${report.test.accuracy.toFixed(4)} (${report.test.rows} rows)`)
+    console.log(scoreLine(report))
     return url === undefined || token === undefined ? 0 : await publish(report, out, url, token)
   } catch (err) {
     // Bad data, a missing file or a model that will not run: one line, no stack (exit 1, as for a failed run).
@@ -56,6 +65,15 @@ export async function trainCommand(argv: string[], defaultDir: string): Promise<
   } finally {
     if (url !== undefined) rmSync(out, { recursive: true, force: true })
   }
+}
+
+/** The metrics of a run on one line: accuracy, or RMSE, MAE and R² for a regression. */
+function scoreLine(report: TrainCsvReport): string {
+  if (report.task === 'classification') {
+    return `accuracy: training ${report.train.accuracy.toFixed(4)} (${report.train.rows} rows), held out ${report.test.accuracy.toFixed(4)} (${report.test.rows} rows)`
+  }
+  const score = (metrics: typeof report.train): string => `RMSE ${metrics.rmse}, MAE ${metrics.mae}, R² ${metrics.r2} (${metrics.rows} rows)`
+  return `training: ${score(report.train)}; held out: ${score(report.test)}`
 }
 
 /**

@@ -46,9 +46,12 @@ export function registerDriftGauges(metrics: Registry, registry: Pick<ModelRegis
   })
   const classShare = new Gauge({ name: 'portcullis_drift_class_share', help: 'Share of recent predictions per class', labelNames: classLabels, registers })
   const referenceClassShare = new Gauge({ name: 'portcullis_drift_reference_class_share', help: 'Share of reference predictions per class', labelNames: classLabels, registers })
-  const window = new Gauge({ name: 'portcullis_drift_window_rows', help: 'Rows in the drift window of a version', labelNames: ['model', 'version'] as const, registers })
+  const versionLabels = ['model', 'version'] as const
+  const window = new Gauge({ name: 'portcullis_drift_window_rows', help: 'Rows in the drift window of a version', labelNames: versionLabels, registers })
+  const prediction = predictionGauges(registers)
   function fill(): void {
     for (const gauge of [psi, mean, referenceMean, outOfRange, classShare, referenceClassShare, window]) gauge.reset()
+    prediction.reset()
     for (const { version, report } of servedDrift(registry, monitor)) {
       const at = { model: version.model, version: version.version }
       window.set(at, report.window)
@@ -59,10 +62,34 @@ export function registerDriftGauges(metrics: Registry, registry: Pick<ModelRegis
         referenceMean.set(labels, drift.reference_mean)
         outOfRange.set(labels, drift.out_of_range_share)
       }
+      prediction.set(at, report)
       for (const [label, shares] of Object.entries(report.classes)) {
         classShare.set({ ...at, class: label }, shares.share)
         referenceClassShare.set({ ...at, class: label }, shares.reference_share)
       }
     }
+  }
+}
+
+/** The gauges of a regression's predicted values: their PSI and recent mean, per version. */
+function predictionGauges(registers: Registry[]): { reset(): void; set(at: { model: string; version: string }, report: DriftReport): void } {
+  const labelNames = ['model', 'version'] as const
+  const psi = new Gauge({
+    name: 'portcullis_drift_prediction_psi',
+    help: "Population stability index of a regression's predicted values: recent rows against the reference profile",
+    labelNames,
+    registers,
+  })
+  const mean = new Gauge({ name: 'portcullis_drift_prediction_mean', help: "Mean of a regression's predicted values over the recent rows", labelNames, registers })
+  return {
+    reset() {
+      psi.reset()
+      mean.reset()
+    },
+    set(at, report) {
+      if (report.prediction === undefined) return
+      psi.set(at, report.prediction.psi)
+      if (Number.isFinite(report.prediction.mean)) mean.set(at, report.prediction.mean)
+    },
   }
 }

@@ -24,14 +24,14 @@ export class DriftMonitor {
 
   constructor(readonly options: DriftOptions) {}
 
-  /** Adds the rows of one validated request and the labels predicted for them; a no-op without a profile. */
+  /** Adds the rows of one validated request and the labels (or, for a regression, values) predicted for them; a no-op without a profile. */
   observe(version: LoadedVersion, rows: readonly (readonly number[])[], predictions: readonly unknown[]): void {
     const tracked = this.#track(version)
     if (tracked === undefined) return
     rows.forEach((row, i) => {
       const label = predictions[i]
       const index = typeof label === 'string' || typeof label === 'number' ? tracked.classIndex.get(label) : undefined
-      tracked.window.add(row, index ?? -1)
+      tracked.window.add(row, index ?? -1, typeof label === 'number' ? label : Number.NaN)
     })
   }
 

@@ -1,4 +1,4 @@
-import { binOf, type ReferenceProfile } from './profile.js'
+import { binOf, type FeatureProfile, type ReferenceProfile } from './profile.js'
 
 /** PSI status thresholds: below `warn` is ok, up to `alert` is warn, above is alert. */
 export interface DriftThresholds {
@@ -25,11 +25,13 @@ export interface ClassDrift {
   reference_share: number
 }
 
-/** The drift of one version: per feature and per class, over the rows in the window. */
+/** The drift of one version: per feature and per class (or, for a regression, of the predicted values), over the rows in the window. */
 export interface DriftReport {
   window: number
   features: Record<string, FeatureDrift>
   classes: Record<string, ClassDrift>
+  /** A regression's predicted values against the profile's prediction bins; absent for a classifier. */
+  prediction?: FeatureDrift
 }
 
 // Empty bins would make PSI infinite; both sides are floored at this share.
@@ -54,12 +56,15 @@ export function driftStatus(psi: number, thresholds: DriftThresholds): DriftStat
 
 /**
  * The last `capacity` rows of one version, as a ring buffer of Float64Array (row-major) plus
- * the predicted class of each row. Adding a row copies its values; everything else (bins, PSI,
- * means) is computed when a report is asked for, so the request path pays only the copy.
+ * the predicted class of each row (and, for a regression, the predicted value). Adding a row
+ * copies its values; everything else (bins, PSI, means) is computed when a report is asked for,
+ * so the request path pays only the copy.
  */
 export class DriftWindow {
   readonly #values: Float64Array
   readonly #classes: Int32Array
+  /** Predicted values, kept only when the profile has prediction bins (a regression). */
+  readonly #predicted: Float64Array | undefined
   readonly #width: number
   #next = 0
   #size = 0
@@ -71,13 +76,15 @@ export class DriftWindow {
     this.#width = profile.features.length
     this.#values = new Float64Array(capacity * this.#width)
     this.#classes = new Int32Array(capacity)
+    this.#predicted = profile.prediction === undefined ? undefined : new Float64Array(capacity)
   }
 
-  /** Adds one row and its predicted class index (-1 when unknown). */
-  add(row: readonly number[], classIndex: number): void {
+  /** Adds one row, its predicted class index (-1 when unknown) and, for a regression, its predicted value. */
+  add(row: readonly number[], classIndex: number, predicted = Number.NaN): void {
     const at = this.#next
     this.#values.set(row.length === this.#width ? row : row.slice(0, this.#width), at * this.#width)
     this.#classes[at] = classIndex
+    if (this.#predicted !== undefined) this.#predicted[at] = predicted
     this.#next = at + 1 === this.capacity ? 0 : at + 1
     if (this.#size < this.capacity) this.#size += 1
   }
@@ -87,37 +94,23 @@ export class DriftWindow {
     return this.#size
   }
 
-  /** PSI, means, out-of-range shares and class shares of the rows in the window. */
+  /** PSI, means, out-of-range shares and class shares (or prediction drift) of the rows in the window. */
   report(thresholds: DriftThresholds): DriftReport {
     const size = this.#size
+    const values = this.#values
+    const width = this.#width
     const features: Record<string, FeatureDrift> = {}
     this.profile.features.forEach((feature, column) => {
-      const counts = new Array<number>(feature.shares.length).fill(0)
-      let sum = 0
-      let outside = 0
-      for (let row = 0; row < size; row++) {
-        const value = this.#values[row * this.#width + column] ?? Number.NaN
-        const bin = binOf(feature.edges, value)
-        counts[bin] = (counts[bin] ?? 0) + 1
-        sum += value
-        if (value < feature.min || value > feature.max) outside += 1
-      }
-      const psi =
-        size === 0
-          ? 0
-          : populationStabilityIndex(
-              counts.map((c) => c / size),
-              feature.shares,
-            )
-      features[feature.name] = {
-        psi,
-        mean: size === 0 ? Number.NaN : sum / size,
-        reference_mean: feature.mean,
-        out_of_range_share: size === 0 ? 0 : outside / size,
-        status: size === 0 ? 'ok' : driftStatus(psi, thresholds),
-        window: size,
-      }
+      features[feature.name] = columnDrift(feature, size, (row) => values[row * width + column] ?? Number.NaN, thresholds)
     })
+    const predicted = this.#predicted
+    const prediction = this.profile.prediction
+    const report: DriftReport = { window: size, features, classes: this.#classShares(size) }
+    if (predicted !== undefined && prediction !== undefined) report.prediction = columnDrift(prediction, size, (row) => predicted[row] ?? Number.NaN, thresholds)
+    return report
+  }
+
+  #classShares(size: number): Record<string, ClassDrift> {
     const classCounts = new Array<number>(this.profile.classes.length).fill(0)
     for (let row = 0; row < size; row++) {
       const index = this.#classes[row] ?? -1
@@ -127,6 +120,35 @@ export class DriftWindow {
     this.profile.classes.forEach((entry, index) => {
       classes[entry.label] = { share: size === 0 ? 0 : (classCounts[index] ?? 0) / size, reference_share: entry.share }
     })
-    return { window: size, features, classes }
+    return classes
+  }
+}
+
+/** PSI, mean, out-of-range share and status of one column of the window against its reference bins. */
+function columnDrift(feature: FeatureProfile, size: number, valueAt: (row: number) => number, thresholds: DriftThresholds): FeatureDrift {
+  const counts = new Array<number>(feature.shares.length).fill(0)
+  let sum = 0
+  let outside = 0
+  for (let row = 0; row < size; row++) {
+    const value = valueAt(row)
+    const bin = binOf(feature.edges, value)
+    counts[bin] = (counts[bin] ?? 0) + 1
+    sum += value
+    if (value < feature.min || value > feature.max) outside += 1
+  }
+  const psi =
+    size === 0
+      ? 0
+      : populationStabilityIndex(
+          counts.map((c) => c / size),
+          feature.shares,
+        )
+  return {
+    psi,
+    mean: size === 0 ? Number.NaN : sum / size,
+    reference_mean: feature.mean,
+    out_of_range_share: size === 0 ? 0 : outside / size,
+    status: size === 0 ? 'ok' : driftStatus(psi, thresholds),
+    window: size,
   }
 }

@@ -23,10 +23,15 @@ export const referenceProfileSchema = z
   .strictObject({
     rows: z.number().int().positive(),
     features: z.array(featureProfileSchema).min(1),
-    /** Share of reference rows the model assigned to each class, by label. */
+    /** Share of reference rows the model assigned to each class, by label (empty for a regression). */
     classes: z.array(z.strictObject({ label: z.string(), share: z.number().min(0).max(1) })),
+    /** A regression's predicted values, profiled like a feature (quantile bins); absent for a classifier. */
+    prediction: featureProfileSchema.optional(),
   })
-  .refine((profile) => profile.features.every((feature) => feature.shares.length === feature.edges.length + 1), 'every feature needs one share more than it has edges')
+  .refine(
+    (profile) => [...profile.features, ...(profile.prediction === undefined ? [] : [profile.prediction])].every((feature) => feature.shares.length === feature.edges.length + 1),
+    'every feature needs one share more than it has edges',
+  )
 
 /** A parsed reference profile. */
 export type ReferenceProfile = z.infer<typeof referenceProfileSchema>
@@ -73,17 +78,27 @@ function profileFeature(name: string, values: number[]): FeatureProfile {
   return { name, count, mean, std: Math.sqrt(variance), min: sorted[0] ?? 0, max: sorted[count - 1] ?? 0, edges, shares: counts.map((c) => c / count) }
 }
 
-/** Computes the profile of reference rows and the classes a model predicted for them. */
-export function computeProfile(featureNames: readonly string[], rows: readonly (readonly number[])[], predicted: readonly string[], labels: readonly string[]): ReferenceProfile {
+function profileFeatures(featureNames: readonly string[], rows: readonly (readonly number[])[]): FeatureProfile[] {
   if (rows.length === 0) throw new RangeError('a reference profile needs at least one row')
-  const features = featureNames.map((name, column) =>
+  return featureNames.map((name, column) =>
     profileFeature(
       name,
       rows.map((row) => row[column] ?? Number.NaN),
     ),
   )
+}
+
+/** Computes the profile of reference rows and the classes a model predicted for them. */
+export function computeProfile(featureNames: readonly string[], rows: readonly (readonly number[])[], predicted: readonly string[], labels: readonly string[]): ReferenceProfile {
+  const features = profileFeatures(featureNames, rows)
   const classes = labels.map((label) => ({ label, share: predicted.filter((p) => p === label).length / predicted.length }))
   return { rows: rows.length, features, classes }
+}
+
+/** Computes the profile of reference rows and the values a regression predicted for them (binned like a feature). */
+export function computeRegressionProfile(featureNames: readonly string[], rows: readonly (readonly number[])[], predicted: readonly number[]): ReferenceProfile {
+  if (predicted.length !== rows.length) throw new RangeError(`${predicted.length} predictions for ${rows.length} rows`)
+  return { rows: rows.length, features: profileFeatures(featureNames, rows), classes: [], prediction: profileFeature('prediction', [...predicted]) }
 }
 
 /** Where the profile of a version lives: beside `<name>/<n>/model.onnx`; a bare `<name>.onnx` has none. */

@@ -1,9 +1,9 @@
 import { argmax } from './trained-classifier.js'
 
-/** A leaf that votes for one class. */
+/** A leaf: the class it votes for (classification) or the value it predicts (regression). */
 export interface TreeLeaf {
   kind: 'leaf'
-  classIndex: number
+  value: number
 }
 
 /** An internal node: rows with `row[feature] < threshold` go left, all others (NaN included) go right. */
@@ -15,7 +15,7 @@ export interface TreeSplit {
   right: TreeNode
 }
 
-/** A node of a hard-voting classification tree. */
+/** A node of a hard-voting classification tree or of a regression tree. */
 export type TreeNode = TreeLeaf | TreeSplit
 
 type JsonRecord = Record<string, unknown>
@@ -33,8 +33,25 @@ function field(record: unknown, key: string, where: string): unknown {
   return record[key]
 }
 
+/** Reads what a leaf answers from ml-cart's `distribution` field. */
+type LeafReader = (distribution: unknown, where: string) => number
+
+// A classification leaf holds a one-row class distribution; the same rule as ml-cart's predict
+// (Matrix#maxRowIndex): the first largest entry wins.
+const classLeaf: LeafReader = (distribution, where) => {
+  const row: unknown = Array.isArray(distribution) ? distribution[0] : undefined
+  if (!isNumberArray(row) || row.length === 0) throw new TypeError(`${where}: leaf without a class distribution`)
+  return argmax(row)
+}
+
+// A regression leaf holds the mean target of its training rows.
+const valueLeaf: LeafReader = (distribution, where) => {
+  if (typeof distribution !== 'number' || !Number.isFinite(distribution)) throw new TypeError(`${where}: leaf without a finite value`)
+  return distribution
+}
+
 // featureMap translates the tree's column (an index into its feature subsample) into the input column.
-function readNode(value: unknown, featureMap: readonly number[], where: string): TreeNode {
+function readNode(value: unknown, featureMap: readonly number[], where: string, leaf: LeafReader): TreeNode {
   const left = field(value, 'left', where)
   const right = field(value, 'right', where)
   // ml-cart classifies with a node's children whenever both exist, whatever else the node carries.
@@ -50,19 +67,24 @@ function readNode(value: unknown, featureMap: readonly number[], where: string):
       kind: 'split',
       feature,
       threshold,
-      left: readNode(left, featureMap, `${where}.left`),
-      right: readNode(right, featureMap, `${where}.right`),
+      left: readNode(left, featureMap, `${where}.left`, leaf),
+      right: readNode(right, featureMap, `${where}.right`, leaf),
     }
   }
-  const distribution = field(value, 'distribution', where)
-  const row: unknown = Array.isArray(distribution) ? distribution[0] : undefined
-  if (!isNumberArray(row) || row.length === 0) throw new TypeError(`${where}: leaf without a class distribution`)
-  // Same rule as ml-cart's predict (Matrix#maxRowIndex): the first largest entry wins.
-  return { kind: 'leaf', classIndex: argmax(row) }
+  return { kind: 'leaf', value: leaf(field(value, 'distribution', where), where) }
 }
 
 /** Reads the trees of an ml-random-forest classifier from its toJSON() output, in estimator order. */
 export function readForestTrees(forestJson: unknown): TreeNode[] {
+  return readTrees(forestJson, classLeaf)
+}
+
+/** Reads the trees of an ml-random-forest regression from its toJSON() output, in estimator order. */
+export function readRegressionForestTrees(forestJson: unknown): TreeNode[] {
+  return readTrees(forestJson, valueLeaf)
+}
+
+function readTrees(forestJson: unknown, leaf: LeafReader): TreeNode[] {
   const base = field(forestJson, 'baseModel', 'forest')
   const indexes = field(base, 'indexes', 'forest.baseModel')
   const estimators = field(base, 'estimators', 'forest.baseModel')
@@ -72,13 +94,13 @@ export function readForestTrees(forestJson: unknown): TreeNode[] {
   return estimators.map((estimator: unknown, t) => {
     const featureMap: unknown = indexes[t]
     if (!isNumberArray(featureMap)) throw new TypeError(`forest tree ${t}: feature indexes are not numbers`)
-    return readNode(field(estimator, 'root', `forest tree ${t}`), featureMap, `forest tree ${t}`)
+    return readNode(field(estimator, 'root', `forest tree ${t}`), featureMap, `forest tree ${t}`, leaf)
   })
 }
 
-/** Class a tree votes for on one row, evaluated the way ml-cart does. */
+/** What a tree answers for one row (class index or value), evaluated the way ml-cart does. */
 export function classifyWithTree(tree: TreeNode, row: readonly number[]): number {
   let node = tree
   while (node.kind === 'split') node = (row[node.feature] ?? Number.NaN) < node.threshold ? node.left : node.right
-  return node.classIndex
+  return node.value
 }

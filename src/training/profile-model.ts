@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import ort from 'onnxruntime-node'
-import { computeProfile, writeProfile, type ReferenceProfile } from '../drift/profile.js'
+import { computeProfile, computeRegressionProfile, writeProfile, type ReferenceProfile } from '../drift/profile.js'
 import { readModelMetadata } from '../models/metadata.js'
 import { MODEL_NAME } from '../models/repository.js'
 import { numericColumns, readCsvTable } from './csv-table.js'
@@ -32,21 +32,32 @@ export async function profileModel(options: ProfileModelOptions): Promise<Profil
   const version = options.version ?? String((await nextVersion(modelDir)) - 1)
   const dir = join(modelDir, version)
   const rows = numericColumns(await readCsvTable(options.input), featureNames)
-  const predicted = await predictClasses(join(dir, 'model.onnx'), rows, metadata.outputs?.label ?? 'label')
-  const labels = metadata.labels ?? [...new Set(predicted)].sort((a, b) => Number(a) - Number(b)).map(String)
-  const profile = computeProfile(
-    featureNames,
-    rows,
-    predicted.map((index) => labels[index] ?? String(index)),
-    labels,
-  )
+  const predicted = await predictRows(join(dir, 'model.onnx'), rows, metadata.outputs?.label ?? 'label', metadata.labels === undefined)
+  let profile: ReferenceProfile
+  if (predicted.kind === 'values') {
+    profile = computeRegressionProfile(featureNames, rows, predicted.values)
+  } else {
+    const labels = metadata.labels ?? [...new Set(predicted.classes)].sort((a, b) => a - b).map(String)
+    profile = computeProfile(
+      featureNames,
+      rows,
+      predicted.classes.map((index) => labels[index] ?? String(index)),
+      labels,
+    )
+  }
   const path = join(dir, 'profile.json')
   await writeProfile(path, profile)
   return { path, profile }
 }
 
-/** Class indexes the model predicts for the rows, from its label output. */
-async function predictClasses(modelPath: string, rows: readonly (readonly number[])[], labelOutput: string): Promise<number[]> {
+/** What a model predicts for reference rows: class indexes, or one value per row from a regression. */
+type Predicted = { kind: 'classes'; classes: number[] } | { kind: 'values'; values: number[] }
+
+/**
+ * Runs the model on the rows. A label output gives class indexes; a model with neither that output
+ * nor labels in model.yaml is read as the gateway reads it: one value per row from its first output.
+ */
+async function predictRows(modelPath: string, rows: readonly (readonly number[])[], labelOutput: string, unlabelled: boolean): Promise<Predicted> {
   const session = await ort.InferenceSession.create(modelPath, { logSeverityLevel: 3 })
   try {
     const input = session.inputNames[0]
@@ -54,8 +65,10 @@ async function predictClasses(modelPath: string, rows: readonly (readonly number
     const width = rows[0]?.length ?? 0
     const result = await session.run({ [input]: new ort.Tensor('float32', Float32Array.from(rows.flat()), [rows.length, width]) })
     const label = result[labelOutput]
-    if (label === undefined) throw new Error(`the model has no output "${labelOutput}" to read predicted classes from`)
-    return Array.from(label.data as ArrayLike<number | bigint>, Number)
+    if (label !== undefined) return { kind: 'classes', classes: Array.from(label.data as ArrayLike<number | bigint>, Number) }
+    const first = result[session.outputNames[0] ?? '']
+    if (unlabelled && first !== undefined && first.data.length === rows.length) return { kind: 'values', values: Array.from(first.data as ArrayLike<number | bigint>, Number) }
+    throw new Error(`the model has no output "${labelOutput}" to read predicted classes from, nor a single value per row`)
   } finally {
     await session.release()
   }

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test'
 import { parse } from 'yaml'
 import { readProfile } from '../../src/drift/profile.js'
 import { postJson, startServer } from '../helpers/server.js'
-import { writeIrisCsv } from '../training/datasets.js'
+import { writeFlatsCsv, writeIrisCsv } from '../training/datasets.js'
 import { portcullis } from './run-cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-cli-train-'))
@@ -99,5 +99,45 @@ describe('portcullis train --url', () => {
       await server.close()
       rmSync(repo, { recursive: true, force: true })
     }
+  })
+})
+
+describe('portcullis train --task regression', () => {
+  const csv = writeFlatsCsv(dir)
+
+  it('prints RMSE, MAE and R², and models profile bins the predicted values of another CSV', async () => {
+    const { stdout } = await portcullis(['train', '--input', csv, '--target', 'price', '--model', 'flats', '--task', 'regression', '--out', models])
+    assert.match(stdout, /flats version 1: .*held out: RMSE [\d.]+, MAE [\d.]+, R² 0\.\d+ \(80 rows\)/s)
+    const profiled = await portcullis(['models', 'profile', '--model', 'flats', '--input', csv], { MODELS_DIR: models })
+    assert.match(profiled.stdout, /400 rows, 4 features, predicted values \(regression\)/)
+    const profile = await readProfile(join(models, 'flats', '1', 'profile.json'))
+    assert.equal(profile?.prediction?.count, 400)
+  })
+
+  it('refuses logistic regression for a regression, and an unknown task, as usage errors', async () => {
+    const logistic = await failure([
+      'train',
+      '--input',
+      csv,
+      '--target',
+      'price',
+      '--model',
+      'flats',
+      '--task',
+      'regression',
+      '--algorithm',
+      'logistic-regression',
+      '--out',
+      models,
+    ])
+    assert.equal(logistic.code, 2)
+    assert.match(logistic.stderr, /--algorithm logistic-regression fits classifiers only; --task regression takes --algorithm random-forest/)
+    assert.equal((await failure(['train', '--input', csv, '--target', 'price', '--model', 'flats', '--task', 'ranking', '--out', models])).code, 2)
+  })
+
+  it('points a numeric target refused as classes at --task regression', async () => {
+    const refused = await failure(['train', '--input', csv, '--target', 'price', '--model', 'flats', '--out', models])
+    assert.equal(refused.code, 1)
+    assert.match(refused.stderr, /too many classes for a classifier; for a numeric target use --task regression/)
   })
 })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { DriftWindow, driftStatus, populationStabilityIndex } from '../../src/drift/drift-window.js'
-import { binOf, computeProfile, quantileEdges } from '../../src/drift/profile.js'
+import { binOf, computeProfile, computeRegressionProfile, quantileEdges } from '../../src/drift/profile.js'
 
 const THRESHOLDS = { warn: 0.1, alert: 0.25 }
 
@@ -77,5 +77,36 @@ describe('the drift window', () => {
       [0.05, 0.1, 0.25, 0.3].map((psi) => driftStatus(psi, THRESHOLDS)),
       ['ok', 'warn', 'warn', 'alert'],
     )
+  })
+})
+
+describe('the drift window of a regression', () => {
+  const reference = Array.from({ length: 1000 }, (_, i) => [i % 100])
+  const profile = computeRegressionProfile(
+    ['x'],
+    reference,
+    reference.map(([x = 0]) => 2 * x),
+  )
+
+  it('profiles the predicted values in quantile bins instead of class shares', () => {
+    assert.deepEqual(profile.classes, [])
+    assert.equal(profile.prediction?.mean, 99)
+    assert.equal(profile.prediction?.edges.length, 9)
+  })
+
+  it('grades predicted values like a feature: ok from the reference, alert when they move', () => {
+    const window = new DriftWindow(profile, 100)
+    for (let i = 0; i < 100; i++) window.add([i], -1, 2 * i)
+    assert.equal(window.report(THRESHOLDS).prediction?.status, 'ok')
+    for (let i = 0; i < 100; i++) window.add([i], -1, 2 * i + 120)
+    const moved = window.report(THRESHOLDS)
+    assert.equal(moved.prediction?.status, 'alert')
+    assert.equal(moved.prediction?.out_of_range_share, 0.6)
+    assert.equal(moved.features.x?.status, 'ok')
+  })
+
+  it('reports no prediction drift for a classifier', () => {
+    const classifier = computeProfile(['x'], [[1], [2]], ['a', 'b'], ['a', 'b'])
+    assert.equal(new DriftWindow(classifier, 10).report(THRESHOLDS).prediction, undefined)
   })
 })

@@ -33,3 +33,25 @@ export function writeMachinesCsv(dir: string, seed = 7): string {
   writeFileSync(path, ['temperature,weight,speed,machine', ...lines].join('\n') + '\n')
   return path
 }
+
+/**
+ * Writes a seeded synthetic regression data set: 400 flats with floor area (m²), rooms, age
+ * (years) and distance to the centre (km), and a `price` (thousands) that depends on all four
+ * with noise, and returns its path. Values have at most 6 significant digits, as CSV data does.
+ */
+export function writeFlatsCsv(dir: string, seed = 11): string {
+  const random = seededRandom(seed)
+  const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
+  const lines: string[] = []
+  for (let i = 0; i < 400; i++) {
+    const area = 30 + 120 * random()
+    const rooms = Math.max(1, Math.round(area / 30 + normal() * 0.5))
+    const age = Math.floor(80 * random())
+    const distance = 0.5 + 25 * random() ** 2
+    const price = 40 + 3.2 * area + 12 * rooms - 1.1 * age - 6 * distance + 15 * normal()
+    lines.push(`${area.toFixed(1)},${rooms},${age},${distance.toFixed(2)},${price.toFixed(1)}`)
+  }
+  const path = join(dir, 'flats.csv')
+  writeFileSync(path, ['area,rooms,age,distance,price', ...lines].join('\n') + '\n')
+  return path
+}

@@ -69,6 +69,7 @@ describe('from a CSV to a served, watched model', () => {
       assert.equal(response.status, 200)
       const body = (await response.json()) as { training: { metrics: { train: unknown; test: unknown } } }
       assert.deepEqual(body.training.metrics, { train: report.train, test: report.test })
+      assert.ok(report.task === 'classification')
       assert.ok(report.test.accuracy > 0.7, `${report.model} held-out accuracy ${report.test.accuracy}`)
     }
     const answer = await postJson(`${server.url}/api/v1/models/machines/predict`, { inputs: [[75, 3.0, 1200]] }, server.token(['user']))

@@ -45,6 +45,8 @@ const versionDrift = z.object({
   window: z.number().int(),
   features: z.record(z.string(), featureDrift),
   classes: z.record(z.string(), z.object({ share: z.number(), reference_share: z.number() })),
+  /** A regression's predicted values against the profile's prediction bins. */
+  prediction: featureDrift.optional(),
 })
 
 /** The OpenAPI path of the drift route. */
@@ -57,7 +59,7 @@ export const driftOpenApi: OpenApiSection = (registry, shared) => {
     operationId: 'describeDrift',
     security: shared.bearer,
     description:
-      'Per feature: PSI, mean, reference mean, out-of-range share and status (ok below `drift.thresholds.warn`, warn up to `alert`, alert above); per class: the share of predictions. Only versions with a profile.json are tracked.',
+      'Per feature: PSI, mean, reference mean, out-of-range share and status (ok below `drift.thresholds.warn`, warn up to `alert`, alert above); per class: the share of predictions; for a regression, `prediction` grades the predicted values the same way as a feature. Only versions with a profile.json are tracked.',
     request: { params: z.object({ name: shared.params.name }) },
     responses: {
       200: shared.ok(

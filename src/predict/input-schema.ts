@@ -99,3 +99,26 @@ function describe(issue: z.core.$ZodIssue): string {
 function pointer(path: PropertyKey[]): string {
   return path.length === 0 ? '/' : `/${path.map(String).join('/')}`
 }
+
+/** Each feature's lowest and highest allowed value, in the version's feature order (±Infinity where model.yaml sets none). */
+export interface FeatureBounds {
+  min: Float64Array
+  max: Float64Array
+}
+
+const boundsOf = new WeakMap<LoadedVersion, FeatureBounds>()
+
+/** The feature bounds of a version, worked out once per version. */
+export function featureBounds(version: LoadedVersion): FeatureBounds {
+  let bounds = boundsOf.get(version)
+  if (bounds === undefined) {
+    const width = version.featureCount
+    const features = version.metadata.features
+    bounds = {
+      min: Float64Array.from({ length: width }, (_, column) => features?.[column]?.min ?? -Infinity),
+      max: Float64Array.from({ length: width }, (_, column) => features?.[column]?.max ?? Infinity),
+    }
+    boundsOf.set(version, bounds)
+  }
+  return bounds
+}

@@ -1,7 +1,7 @@
 import ort from 'onnxruntime-node'
 import { ApiError } from '../errors/api-error.js'
 import { assertRowApi, type LoadedVersion } from '../models/loaded-version.js'
-import { checkRange, type FeatureRows } from './input-schema.js'
+import { checkRange, featureBounds, type FeatureRows } from './input-schema.js'
 import type { Tensors } from './tensors.js'
 
 /**
@@ -27,8 +27,7 @@ export function matrixFeeds(version: LoadedVersion, matrix: RowMatrix, maxRows: 
   const width = version.featureCount
   if (values.length !== rows * width) throw new ApiError('invalid_input', `expected ${rows} rows of ${width} values, got ${values.length} values`)
   const features = version.metadata.features
-  const min = Float64Array.from({ length: width }, (_, column) => features?.[column]?.min ?? -Infinity)
-  const max = Float64Array.from({ length: width }, (_, column) => features?.[column]?.max ?? Infinity)
+  const { min, max } = featureBounds(version)
   for (let index = 0; index < values.length; index += 1) {
     const value = values[index] ?? NaN
     const column = index % width

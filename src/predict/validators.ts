@@ -1,5 +1,5 @@
 import type { LoadedVersion } from '../models/loaded-version.js'
-import { compileInputValidator, type FeatureRows, type InputValidator } from './input-schema.js'
+import { compileInputValidator, featureBounds, type FeatureRows, type InputValidator } from './input-schema.js'
 
 /** Compiled input validators, one per loaded version, dropped with the version. */
 export class ValidatorCache {
@@ -30,9 +30,7 @@ function withFastPath(version: LoadedVersion, full: InputValidator, maxRows: num
   const width = version.featureCount
   // A version the row API cannot serve has no row width; its validator says why.
   if (width === 0) return full
-  const features = version.metadata.features
-  const min = Float64Array.from({ length: width }, (_, column) => features?.[column]?.min ?? -Infinity)
-  const max = Float64Array.from({ length: width }, (_, column) => features?.[column]?.max ?? Infinity)
+  const { min, max } = featureBounds(version)
   return function validateInput(body: unknown): FeatureRows {
     return plainRows(body, width, maxRows, min, max) ?? full(body)
   }

@@ -1,5 +1,6 @@
 import { RandomForestRegression } from 'ml-random-forest'
 import { readRegressionForestTrees } from './decision-tree.js'
+import { forestSettings, type RandomForestOptions } from './random-forest.js'
 import type { RegressionDataset } from './regression-dataset.js'
 import { treeRegressorToOnnx } from './tree-regressor-onnx.js'
 
@@ -10,25 +11,9 @@ export interface TrainedRegressor {
   onnx: Uint8Array
 }
 
-/** Regression forest hyper-parameters; the seed makes training reproducible. */
-export interface RandomForestRegressionOptions {
-  name: string
-  nTrees: number
-  maxFeatures: number
-  seed: number
-}
-
 /** Trains a seeded ml-random-forest regression (the mean of its trees) and exports it as a TreeEnsembleRegressor ONNX model. */
-export function trainRandomForestRegression(data: RegressionDataset, options: RandomForestRegressionOptions): TrainedRegressor {
-  const forest = new RandomForestRegression({
-    nEstimators: options.nTrees,
-    maxFeatures: options.maxFeatures,
-    replacement: false,
-    useSampleBagging: true,
-    seed: options.seed,
-    noOOB: true,
-    selectionMethod: 'mean',
-  })
+export function trainRandomForestRegression(data: RegressionDataset, options: RandomForestOptions): TrainedRegressor {
+  const forest = new RandomForestRegression({ ...forestSettings(options), selectionMethod: 'mean' })
   forest.train(
     data.features.map((row) => [...row]),
     [...data.targets],

@@ -12,19 +12,17 @@ export interface RandomForestOptions {
   seed: number
 }
 
+/** The ml-random-forest settings of both forests: seeded bootstrap samples, no out-of-bag estimate. */
+export function forestSettings(options: RandomForestOptions): { nEstimators: number; maxFeatures: number; replacement: false; useSampleBagging: true; seed: number; noOOB: true } {
+  return { nEstimators: options.nTrees, maxFeatures: options.maxFeatures, replacement: false, useSampleBagging: true, seed: options.seed, noOOB: true }
+}
+
 /** The demo forest: 25 trees, each grown on a bootstrap sample and 3 of the 4 features. */
 export const DEFAULT_FOREST_OPTIONS: RandomForestOptions = { name: 'iris', nTrees: 25, maxFeatures: 3, seed: 42 }
 
 /** Trains a seeded ml-random-forest classifier and exports it as a TreeEnsembleClassifier ONNX model. */
 export function trainRandomForest(data: LabelledDataset, options: RandomForestOptions = DEFAULT_FOREST_OPTIONS): TrainedClassifier {
-  const forest = new RandomForestClassifier({
-    nEstimators: options.nTrees,
-    maxFeatures: options.maxFeatures,
-    replacement: false,
-    useSampleBagging: true,
-    seed: options.seed,
-    noOOB: true,
-  })
+  const forest = new RandomForestClassifier(forestSettings(options))
   forest.train(
     data.features.map((row) => [...row]),
     [...data.labels],

@@ -1,7 +1,7 @@
 // What the test suite needs from the machine beyond node_modules: Chromium for the browser tests,
-// and the local Redis, Mosquitto and NATS (JetStream) servers the security, fleet and stream tests
-// talk to. Each is provisioned when it is missing and can be (Debian's chromium as root; a
-// service started with the same command the machine image uses); otherwise one line says what is
+// promtool for the alert rule tests, and the local Redis, Mosquitto and NATS (JetStream) servers
+// the security, fleet and stream tests talk to. Each is provisioned when it is missing and can be
+// (Debian's chromium and prometheus packages as root; a service started with the same command the machine image uses); otherwise one line says what is
 // missing and how to get it, and the run stops before any test starts.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
@@ -43,11 +43,15 @@ const SERVICES = [
   },
 ]
 
+/** Debian packages the suite runs programs of: each by the file it needs and what it is for. */
+const DEBIAN_TOOLS = [
+  { path: CHROMIUM, pkg: 'chromium', purpose: 'Chromium for the browser tests' },
+  { path: '/usr/bin/promtool', pkg: 'prometheus', purpose: 'promtool for the alert rule tests' },
+]
+
 /** Makes sure everything the suite needs is there; returns a one-line reason per thing that is not. */
 export async function provision(log = (line) => console.log(line)) {
-  const missing = []
-  const chromium = provisionChromium(log)
-  if (chromium !== undefined) missing.push(chromium)
+  const missing = provisionDebianTools(log)
   for (const service of SERVICES) {
     const reason = await provisionService(service, log)
     if (reason !== undefined) missing.push(reason)
@@ -55,17 +59,22 @@ export async function provision(log = (line) => console.log(line)) {
   return missing
 }
 
-function provisionChromium(log) {
-  if (existsSync(CHROMIUM)) return undefined
+/** Installs the missing Debian tools in one apt-get run (as root); a reason per tool still missing. */
+function provisionDebianTools(log) {
+  const absent = DEBIAN_TOOLS.filter((tool) => !existsSync(tool.path))
+  if (absent.length === 0) return []
+  const packages = absent.map((tool) => tool.pkg)
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0
-  if (!asRoot || !onPath('apt-get')) return `Chromium is missing for the browser tests: install Debian's package (sudo apt-get install chromium) so that ${CHROMIUM} exists`
-  log('test prerequisites: installing Chromium from Debian for the browser tests (apt-get install chromium)')
+  if (!asRoot || !onPath('apt-get')) {
+    return absent.map((tool) => `${tool.purpose} is missing: install Debian's package (sudo apt-get install ${tool.pkg}) so that ${tool.path} exists`)
+  }
+  log(`test prerequisites: installing ${absent.map((tool) => tool.purpose).join(' and ')} from Debian (apt-get install ${packages.join(' ')})`)
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
   // Another apt run (an unattended upgrade, a second test run) may hold the dpkg lock: wait for it.
   const wait = ['-o', 'DPkg::Lock::Timeout=300']
   const update = spawnSync('apt-get', [...wait, 'update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env })
-  const install = update.status === 0 ? spawnSync('apt-get', [...wait, 'install', '-y', '-qq', 'chromium'], { stdio: ['ignore', 'ignore', 'inherit'], env }) : update
-  return install.status === 0 && existsSync(CHROMIUM) ? undefined : 'Chromium is missing and `apt-get install chromium` failed; install it by hand'
+  if (update.status === 0) spawnSync('apt-get', [...wait, 'install', '-y', '-qq', ...packages], { stdio: ['ignore', 'ignore', 'inherit'], env })
+  return absent.filter((tool) => !existsSync(tool.path)).map((tool) => `${tool.purpose} is missing and \`apt-get install ${tool.pkg}\` failed; install it by hand`)
 }
 
 async function provisionService(service, log) {

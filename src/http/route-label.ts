@@ -17,16 +17,31 @@ export type RouteMatcher = (path: string, method: string) => string | undefined
  * still gets its route template; a path no route knows stays unmatched.
  */
 export function routeMatcher(routers: readonly Router<AppState>[]): RouteMatcher {
+  // Matching walks every layer's pattern; a client sends few distinct paths, so answers are
+  // remembered, in a map emptied when it fills (any path may come, so it must stay bounded).
+  const remembered = new Map<string, string | undefined>()
   return function matchRoute(path, method) {
-    for (const router of routers) {
-      const match = router.match(path, method)
-      // A path that exists under another method (405) is still labelled with its template.
-      const layers = match.pathAndMethod.length > 0 ? match.pathAndMethod : match.path
-      const route = layers.findLast((layer) => layer.methods.length > 0)
-      if (route !== undefined && typeof route.path === 'string') return route.path
-    }
-    return undefined
+    const key = `${method} ${path}`
+    if (remembered.has(key)) return remembered.get(key)
+    const template = firstTemplate(routers, path, method)
+    if (remembered.size >= REMEMBERED_PATHS) remembered.clear()
+    remembered.set(key, template)
+    return template
   }
+}
+
+/** Paths whose route template a matcher remembers. */
+const REMEMBERED_PATHS = 1024
+
+function firstTemplate(routers: readonly Router<AppState>[], path: string, method: string): string | undefined {
+  for (const router of routers) {
+    const match = router.match(path, method)
+    // A path that exists under another method (405) is still labelled with its template.
+    const layers = match.pathAndMethod.length > 0 ? match.pathAndMethod : match.path
+    const route = layers.findLast((layer) => layer.methods.length > 0)
+    if (route !== undefined && typeof route.path === 'string') return route.path
+  }
+  return undefined
 }
 
 /**

@@ -29,6 +29,7 @@ export class FastHistogram<T extends string = string> extends Histogram<T> {
   readonly #bounds: Float64Array
   readonly #series = new Map<string, Series<T>>()
   readonly #handles = new Map<string, HistogramSeries<T>>()
+  readonly #pairs = new Map<string, Map<string, HistogramSeries<T>>>()
   /** An unregistered, empty prom-client Histogram of the same name: it supplies name, help, type and aggregator. */
   readonly #header: Histogram<T>
 
@@ -45,6 +46,9 @@ export class FastHistogram<T extends string = string> extends Histogram<T> {
   override labels(...values: string[]): HistogramSeries<T>
   override labels(labels: LabelValues<T>): HistogramSeries<T>
   override labels(...args: [LabelValues<T>] | string[]): HistogramSeries<T> {
+    // Two positional values (stage and door, model and version) are looked up without building a key.
+    const pair = args.length === 2 && typeof args[0] === 'string' ? this.#pairs.get(args[0])?.get(args[1] as string) : undefined
+    if (pair !== undefined) return pair
     // Positional values are in label-name order, so joining them gives the same key as #keyOf.
     const fastKey = typeof args[0] === 'string' ? (args.length === 1 ? args[0] : args.join('\u0000')) : undefined
     const cached = fastKey === undefined ? undefined : this.#handles.get(fastKey)
@@ -56,7 +60,17 @@ export class FastHistogram<T extends string = string> extends Histogram<T> {
       handle = this.#handleFor(key, labels)
       this.#handles.set(key, handle)
     }
+    if (args.length === 2 && typeof args[0] === 'string') this.#rememberPair(args[0], args[1] as string, handle)
     return handle
+  }
+
+  #rememberPair(first: string, second: string, handle: HistogramSeries<T>): void {
+    let seconds = this.#pairs.get(first)
+    if (seconds === undefined) {
+      seconds = new Map()
+      this.#pairs.set(first, seconds)
+    }
+    seconds.set(second, handle)
   }
 
   /** Exemplars are not kept (enableExemplars is not supported): the value is observed without one. */

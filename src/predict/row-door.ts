@@ -7,10 +7,10 @@ import type { Metrics } from '../observability/metrics.js'
 import { timeStageSync } from '../observability/stage-timer.js'
 import type { RoleMap } from '../security/rbac.js'
 import { AuthorizingDoor, type DoorRequest } from './door-request.js'
-import type { InferCall, InferenceCore, ShadowCall } from './inference-core.js'
+import type { CacheResult, InferCall, InferenceCore, ShadowCall } from './inference-core.js'
 import type { Prediction } from './prediction.js'
 import type { Tensors } from './tensors.js'
-import { answerColumns, rowAnswer, rowFeeds, rowPrediction, type AnswerColumns } from './row-answer.js'
+import { answerColumns, cachedRowPrediction, rowAnswer, rowFeeds, rowPrediction, type AnswerColumns } from './row-answer.js'
 import { matrixFeeds, matrixRows, type RowMatrix } from './row-matrix.js'
 import { sameAnswer } from './shadow.js'
 import type { ValidatorCache } from './validators.js'
@@ -66,8 +66,13 @@ export class RowDoor extends AuthorizingDoor<RowDoorOptions> {
       return validators.for(version)(body)
     })
     const shadow = route.shadow === undefined ? undefined : this.#shadow(version, route.shadow, (target) => rowFeeds(target, validators.for(target)(body)))
-    const outputs = await core.infer(version, rowFeeds(version, rows), { door: request.door, bypassCache: request.bypassCache === true, shadow, onCache: request.onCache })
-    const prediction = rowPrediction(version, outputs)
+    let cached = false
+    const onCache = (result: CacheResult): void => {
+      cached = result === 'hit'
+      request.onCache?.(result)
+    }
+    const outputs = await core.infer(version, rowFeeds(version, rows), { door: request.door, bypassCache: request.bypassCache === true, shadow, onCache })
+    const prediction = cached ? cachedRowPrediction(version, outputs) : rowPrediction(version, outputs)
     this.options.drift?.observe(version, rows, prediction.predictions)
     this.options.payloadLog?.record(version, rows, prediction)
     return prediction

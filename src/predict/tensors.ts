@@ -26,10 +26,17 @@ export function batchRows(feeds: Tensors): number | undefined {
 
 /** The dimensions after the batch dimension of every input, as one string: requests merge only when theirs agree. */
 export function rowShapeKey(feeds: Tensors): string {
-  return Object.keys(feeds)
-    .sort()
-    .map((name) => `${name}:${feeds[name]?.type ?? ''}:${feeds[name]?.dims.slice(1).join('x') ?? ''}`)
-    .join(';')
+  const names = Object.keys(feeds)
+  if (names.length > 1) names.sort()
+  // Built by appending: this runs once per request, and an array per input would be garbage.
+  let key = ''
+  for (const name of names) {
+    const tensor = feeds[name] as ort.Tensor
+    key += `${name}:${tensor.type}:`
+    for (let dim = 1; dim < tensor.dims.length; dim += 1) key += dim === 1 ? `${tensor.dims[dim]}` : `x${tensor.dims[dim]}`
+    key += ';'
+  }
+  return key
 }
 
 /** Joins the feeds of several requests along the batch dimension, input by input. */

@@ -36,8 +36,10 @@ function predictHandler({ door, metrics }: PredictRouteOptions): ModelCallHandle
     // Tells the caller (the console shows it) whether the answer came from the prediction cache.
     const prediction = await door.score({ ...request, onCache: (result) => ctx.set('X-Cache', result) }, route)
     timeStageSync(metrics, 'serialize', 'http', () => {
-      // JSON unless the client asks for a table (Accept: text/csv or application/x-ndjson).
-      const accepted = ctx.accepts('application/json', ...TABULAR_TYPES)
+      // JSON unless the client asks for a table (Accept: text/csv or application/x-ndjson); most
+      // clients send no Accept or a plain one, which needs no negotiation.
+      const accept = ctx.get('Accept')
+      const accepted = accept === '' || accept === '*/*' || accept === 'application/json' ? 'application/json' : ctx.accepts('application/json', ...TABULAR_TYPES)
       if (accepted === 'text/csv' || accepted === 'application/x-ndjson') {
         ctx.type = accepted
         ctx.body = tabularAnswer(accepted, prediction, route.primary.metadata.labels)

@@ -91,6 +91,14 @@ export function answerColumns(version: LoadedVersion, outputs: Tensors): AnswerC
   return { predictions, classes, ...(probabilities ? { probabilities } : {}) }
 }
 
+/** The prediction metrics' series of one version, looked up once: a counter per label, by label index, and the confidence histogram. */
+interface PredictionSeries {
+  byLabel: readonly { inc(value?: number): void }[]
+  confidence: { observe(value: number): void }
+}
+
+const predictionSeries = new WeakMap<Metrics, WeakMap<LoadedVersion, PredictionSeries>>()
+
 /**
  * Counts predicted rows by label and their top-class probability, read straight from the output
  * tensors. Only labels from the model's own set become label values (design.md, invariant 6); a
@@ -100,18 +108,30 @@ export function countPredictions(metrics: Metrics, version: LoadedVersion, outpu
   const tensors = answerTensors(version, outputs)
   const { count, labels } = tensors
   if (labels === undefined) return
+  const { byLabel, confidence } = seriesOf(metrics, version, labels)
   const probabilities = tensors.probabilities?.data as ArrayLike<number> | undefined
   const classes = probabilities === undefined || count === 0 ? 0 : probabilities.length / count
   const printed = tensors.probabilities?.type === 'float32' ? fromFloat32 : Number
-  const counts = new Map<string, number>()
-  const confidence = metrics.predictionConfidence.labels(version.model)
   for (let row = 0; row < count; row += 1) {
     const top = probabilities === undefined ? -1 : argMaxAt(probabilities, row * classes, classes)
     const label = tensors.label === undefined ? labelOf(top, labels) : labelOf(tensors.label.data[row], labels)
-    if (typeof label === 'string' && labels.includes(label)) counts.set(label, (counts.get(label) ?? 0) + 1)
+    if (typeof label === 'string') byLabel[labels.indexOf(label)]?.inc()
     if (probabilities !== undefined) confidence.observe(printed(probabilities[row * classes + top]))
   }
-  for (const [label, rows] of counts) metrics.predictions.labels(version.model, version.version, label).inc(rows)
+}
+
+function seriesOf(metrics: Metrics, version: LoadedVersion, labels: readonly string[]): PredictionSeries {
+  let byVersion = predictionSeries.get(metrics)
+  if (byVersion === undefined) {
+    byVersion = new WeakMap()
+    predictionSeries.set(metrics, byVersion)
+  }
+  let series = byVersion.get(version)
+  if (series === undefined) {
+    series = { byLabel: labels.map((label) => metrics.predictions.labels(version.model, version.version, label)), confidence: metrics.predictionConfidence.labels(version.model) }
+    byVersion.set(version, series)
+  }
+  return series
 }
 
 function answerTensors(version: LoadedVersion, outputs: Tensors): AnswerTensors {
@@ -125,7 +145,9 @@ function answerTensors(version: LoadedVersion, outputs: Tensors): AnswerTensors 
 
 function labelColumn(tensor: ort.Tensor, count: number, labels: readonly string[] | undefined): Prediction['predictions'] {
   const data = tensor.data
-  return Array.from({ length: count }, (_, row) => labelOf(data[row], labels))
+  const predictions: (string | number)[] = []
+  for (let row = 0; row < count; row += 1) predictions.push(labelOf(data[row], labels))
+  return predictions
 }
 
 /** The label of each row's most probable class, by the model's own (unrounded) probabilities. */

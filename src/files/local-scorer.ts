@@ -47,7 +47,7 @@ export async function openLocalScorer(config: Readonly<Config>, options: LocalSc
   // onnxruntime-node runs a session on the thread that calls it. With inference threads
   // configured, the one session of a file lives on its own thread whatever its speed, so a
   // chunk is computed there while the next is read and the one before is written here.
-  const threads = config.inference.threads > 0 && process.env.NO_ORT_THREAD === undefined ? new InferenceThreads(1, options.logger) : undefined
+  const threads = config.inference.threads > 0 ? new InferenceThreads(1, options.logger) : undefined
   const sessionOptions = { intraOpNumThreads, interOpNumThreads, graphOptimizationLevel, ...(threads === undefined ? {} : { threads, threadAboveMicroseconds: 0 }) }
   const registry = new ModelRegistry({ dir, logger: options.logger, metrics, sessionOptions })
   const closeAll = async (): Promise<void> => {

@@ -8,6 +8,8 @@ import type { ReaderReply, ReaderRequest } from './messages.js'
 // Chunks parsed ahead of the ones taken: enough to keep both threads busy, few enough to keep
 // memory bounded (a chunk is --batch-rows rows).
 const READ_AHEAD_CHUNKS = 8
+// Chunks taken before the reader thread hears of them: one message per few chunks, not per chunk.
+const CREDIT_STEP = 4
 
 /**
  * A thread that parses one input file (reader-thread/worker.ts), so the scoring thread only
@@ -31,12 +33,17 @@ export class ReaderThread {
     let progress: ReadProgress = { done: 0, total: 0 }
     this.#post({ op: 'open', path, format, options, credit: READ_AHEAD_CHUNKS })
     const chunks = async function* (this: ReaderThread): AsyncIterable<InputChunk> {
+      let taken = 0
       for (;;) {
         const reply = await this.#replies.next()
         if (reply.op === 'error') throw new Error(reply.message)
         progress = reply.progress
         if (reply.op === 'end') return
-        this.#post({ op: 'credit', chunks: 1 })
+        taken += 1
+        if (taken === CREDIT_STEP) {
+          this.#post({ op: 'credit', chunks: taken })
+          taken = 0
+        }
         yield reply.chunk
       }
     }

@@ -37,8 +37,9 @@ export interface ScoreSummary {
   rejected: number
 }
 
-// Chunks scored at once: while one runs in ONNX Runtime, the next is read and validated.
-const CHUNKS_IN_FLIGHT = 4
+// Chunks scored at once: while one runs in ONNX Runtime (or at the gateway), the next is checked;
+// the reader thread parses further ahead (reader-thread/reader-thread.ts).
+const CHUNKS_IN_FLIGHT = 2
 
 /**
  * Reads the input as a stream, scores it chunk by chunk and writes answers and rejects in input

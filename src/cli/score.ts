@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js'
 import { formatOf, type FileFormat } from '../files/format.js'
 import { openLocalScorer } from '../files/local-scorer.js'
 import { UsageError, type ModelScorer } from '../files/model-scorer.js'
+import { ReaderThread } from '../files/reader-thread/reader-thread.js'
 import { openRemoteScorer } from '../files/remote-scorer.js'
 import { scoreFile, type RunProgress } from '../files/score-file.js'
 import { createLogger } from '../observability/logger.js'
@@ -34,6 +35,8 @@ interface ScoreArgs {
 export async function scoreCommand(config: Readonly<Config>, argv: string[]): Promise<number> {
   let args: ScoreArgs
   let scorer: ModelScorer
+  // The reader thread starts while the model loads; a run that does not get to read stops it.
+  const readerThread = new ReaderThread()
   try {
     args = parseScoreArgs(argv, config.limits.maxRows)
     const logger = createLogger({ level: 'warn', stream: process.stderr })
@@ -41,6 +44,7 @@ export async function scoreCommand(config: Readonly<Config>, argv: string[]): Pr
     const target = { model, ...(version === undefined ? {} : { version }) }
     scorer = args.remote === undefined ? await openLocalScorer(config, { ...target, batchRows, logger }) : await openRemoteScorer({ ...args.remote, ...target })
   } catch (err) {
+    await readerThread.close()
     if (!(err instanceof UsageError)) throw err
     console.error(`portcullis score: ${err.message}\n\n${SCORE_USAGE}`)
     return 2
@@ -49,7 +53,7 @@ export async function scoreCommand(config: Readonly<Config>, argv: string[]): Pr
   const started = process.hrtime.bigint()
   let last: RunProgress | undefined
   try {
-    const summary = await scoreFile({ ...args, scorer, onProgress: (progress) => view.update((last = progress)) }).catch((err: unknown) => {
+    const summary = await scoreFile({ ...args, scorer, readerThread, onProgress: (progress) => view.update((last = progress)) }).catch((err: unknown) => {
       if (last !== undefined) view.stop(last)
       throw err
     })
@@ -67,6 +71,7 @@ export async function scoreCommand(config: Readonly<Config>, argv: string[]): Pr
     console.error(`portcullis score: ${err.message}`)
     return 2
   } finally {
+    await readerThread.close()
     await scorer.close()
   }
 }

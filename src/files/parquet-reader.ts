@@ -1,4 +1,4 @@
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet'
+import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData } from 'hyparquet'
 import { ChunkBuilder, type InputChunk } from './input-chunk.js'
 import { objectRecord } from './input-record.js'
 import type { ReadProgress, RecordReader } from './readers.js'
@@ -25,14 +25,7 @@ export async function openParquetReader(path: string, featureNames: readonly str
     let rowStart = 0
     for (const group of metadata.row_groups) {
       const rowEnd = rowStart + Number(group.num_rows)
-      const columns = new Map<string, unknown[]>(names.map((name) => [name, new Array<unknown>(rowEnd - rowStart)]))
-      await parquetRead({
-        file,
-        metadata,
-        rowStart,
-        rowEnd,
-        onChunk: ({ columnName, columnData, rowStart: from }) => placeColumn(columns.get(columnName), columnData, from - rowStart),
-      })
+      const columns = await readRowGroup(file, metadata, names, rowStart, rowEnd)
       const plainColumns = asRows ? featureNames.map((name) => columns.get(name) ?? []) : undefined
       const ids = hasId ? columns.get('id') : undefined
       for (let index = 0; index < rowEnd - rowStart; index += 1) {
@@ -51,9 +44,36 @@ export async function openParquetReader(path: string, featureNames: readonly str
   return { chunks: chunks(), progress: () => progress }
 }
 
-function placeColumn(column: unknown[] | undefined, data: Column, at: number): void {
-  if (column === undefined) return
-  for (let index = 0; index < data.length && at + index < column.length; index += 1) column[at + index] = data[index]
+/**
+ * The columns of rows rowStart…rowEnd (one row group). A column that comes as one chunk of the
+ * group's rows is kept as hyparquet decoded it; one in several chunks is put together.
+ */
+async function readRowGroup(file: AsyncBuffer, metadata: FileMetaData, names: readonly string[], rowStart: number, rowEnd: number): Promise<Map<string, Column>> {
+  const count = rowEnd - rowStart
+  const columns = new Map<string, Column>()
+  const pieces = new Map<string, unknown[]>()
+  await parquetRead({
+    file,
+    metadata,
+    rowStart,
+    rowEnd,
+    onChunk: ({ columnName, columnData, rowStart: from }) => {
+      if (from === rowStart && columnData.length === count && !columns.has(columnName)) columns.set(columnName, columnData)
+      else placeColumn(pieces, columns, columnName, columnData, from - rowStart, count)
+    },
+  })
+  // In the file's column order, which a row's object keeps.
+  return new Map(names.map((name) => [name, columns.get(name) ?? new Array<unknown>(count)]))
+}
+
+function placeColumn(pieces: Map<string, unknown[]>, columns: Map<string, Column>, name: string, data: Column, at: number, count: number): void {
+  let column = pieces.get(name)
+  if (column === undefined) {
+    column = Array.from(columns.get(name) ?? new Array<unknown>(count))
+    pieces.set(name, column)
+    columns.set(name, column)
+  }
+  for (let index = 0; index < data.length && at + index < count; index += 1) if (at + index >= 0) column[at + index] = data[index]
 }
 
 /** Adds row `index` of the feature columns when each value is a number (bigint ones converted); false otherwise. */
@@ -69,7 +89,7 @@ function addPlainRow(builder: ChunkBuilder, columns: readonly Column[], index: n
   return true
 }
 
-function rowObject(columns: ReadonlyMap<string, unknown[]>, index: number): Record<string, unknown> {
+function rowObject(columns: ReadonlyMap<string, Column>, index: number): Record<string, unknown> {
   const object: Record<string, unknown> = {}
   for (const [name, values] of columns) object[name] = values[index] ?? null
   return object

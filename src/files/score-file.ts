@@ -2,7 +2,8 @@ import { rm } from 'node:fs/promises'
 import { scoreInputChunk, type ChunkResult } from './chunk-scorer.js'
 import type { FileFormat } from './format.js'
 import type { ModelScorer } from './model-scorer.js'
-import { openReader, type ReadProgress } from './readers.js'
+import type { ReadProgress } from './readers.js'
+import type { ReaderThread } from './reader-thread/reader-thread.js'
 import { rejectLine } from './scored-row.js'
 import { LineWriter, openWriter } from './writers.js'
 
@@ -17,6 +18,8 @@ export interface ScoreFileOptions {
   /** Rows per call into the scorer. */
   batchRows: number
   scorer: ModelScorer
+  /** The thread that parses the input (started early, while the model loads); the caller closes it. */
+  readerThread: ReaderThread
   /** Called after each chunk is written. */
   onProgress?: (progress: RunProgress) => void
 }
@@ -34,7 +37,8 @@ export interface ScoreSummary {
   rejected: number
 }
 
-// Chunks scored at once: while one runs in ONNX Runtime, the next is read and validated.
+// Chunks scored at once: while one runs in ONNX Runtime (or at the gateway), the next is checked;
+// the reader thread parses further ahead (reader-thread/reader-thread.ts).
 const CHUNKS_IN_FLIGHT = 2
 
 /**
@@ -43,7 +47,7 @@ const CHUNKS_IN_FLIGHT = 2
  */
 export async function scoreFile(options: ScoreFileOptions): Promise<ScoreSummary> {
   const { scorer, batchRows } = options
-  const reader = await openReader(options.input, options.inputFormat, { batchRows, ...(scorer.featureNames === undefined ? {} : { featureNames: scorer.featureNames }) })
+  const reader = options.readerThread.read(options.input, options.inputFormat, { batchRows, ...(scorer.featureNames === undefined ? {} : { featureNames: scorer.featureNames }) })
   const writer = openWriter(options.output, options.outputFormat, scorer.labels)
   // A rejects file left by an earlier run would be read as this run's.
   await rm(options.rejects, { force: true })

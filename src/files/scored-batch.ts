@@ -59,25 +59,3 @@ export function rowsBatch(scored: readonly ScoredRow[]): ScoredBatch {
     ...(probabilities === undefined ? {} : { probabilities }),
   }
 }
-
-/** Several batches as one, in order (a Parquet row group). */
-export function joinBatches(batches: readonly ScoredBatch[]): ScoredBatch {
-  const [first] = batches
-  if (batches.length === 1 && first !== undefined) return first
-  const classes = first?.classes ?? 0
-  const total = batches.reduce((sum, batch) => sum + batch.rows.length, 0)
-  const withIds = batches.some((batch) => batch.ids !== undefined)
-  const probabilities = first?.probabilities === undefined ? undefined : new Float64Array(total * classes)
-  const rows: number[] = []
-  const ids: (string | number | undefined)[] = []
-  const predictions: AnswerColumns['predictions'] = []
-  for (const batch of batches) {
-    if (batch.probabilities !== undefined) probabilities?.set(batch.probabilities.subarray(0, batch.rows.length * classes), rows.length * classes)
-    for (let index = 0; index < batch.rows.length; index += 1) {
-      rows.push(batch.rows[index] ?? 0)
-      if (withIds) ids.push(batch.ids?.[index])
-      predictions.push(batch.predictions[index] ?? NaN)
-    }
-  }
-  return { rows, ...(withIds ? { ids } : {}), predictions, classes, ...(probabilities === undefined ? {} : { probabilities }) }
-}

@@ -1,10 +1,11 @@
 import { once } from 'node:events'
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { finished } from 'node:stream/promises'
-import { ParquetWriter, fileWriter, schemaFromColumnData, type ColumnSource } from 'hyparquet-writer'
+import { ParquetWriter, fileWriter, schemaFromColumnData } from 'hyparquet-writer'
 import type { FileFormat } from './format.js'
 import { CsvText, JsonLinesText } from './batch-text.js'
-import { flatLayout, joinBatches, type FlatLayout, type ScoredBatch } from './scored-batch.js'
+import { rowGroupColumns } from './parquet-columns.js'
+import { flatLayout, type FlatLayout, type ScoredBatch } from './scored-batch.js'
 
 /** A sink for scored rows, written in input order. */
 export interface RowWriter {
@@ -124,39 +125,14 @@ class ParquetRowWriter implements RowWriter {
   }
 
   async #flush(): Promise<void> {
-    if (this.#pending.length === 0) return
-    const batch = joinBatches(this.#pending)
+    const [first] = this.#pending
+    if (first === undefined) return
+    const layout = (this.#layout ??= flatLayout(first, this.labels))
+    const numeric = (this.#numeric ??= typeof first.predictions[0] === 'number')
+    const { columns, rows } = rowGroupColumns(this.#pending, layout, numeric)
     this.#pending = []
     this.#pendingRows = 0
-    const layout = (this.#layout ??= flatLayout(batch, this.labels))
-    const numeric = (this.#numeric ??= typeof batch.predictions[0] === 'number')
-    const columnData = parquetColumns(batch, layout, numeric)
-    this.#writer ??= new ParquetWriter({ writer: fileWriter(this.path), schema: schemaFromColumnData({ columnData }) })
-    await this.#writer.write({ columnData, rowGroupSize: batch.rows.length })
+    this.#writer ??= new ParquetWriter({ writer: fileWriter(this.path), schema: schemaFromColumnData({ columnData: columns }) })
+    await this.#writer.write({ columnData: columns, rowGroupSize: rows })
   }
-}
-
-function parquetColumns(batch: ScoredBatch, layout: FlatLayout, numeric: boolean): ColumnSource[] {
-  const { rows, ids, predictions } = batch
-  const count = rows.length
-  const key: ColumnSource =
-    layout.key === 'id'
-      ? { name: 'id', type: 'STRING', nullable: true, data: rows.map((_, index) => (ids?.[index] === undefined ? null : String(ids[index]))) }
-      : { name: 'row', type: 'INT64', nullable: false, data: fill(new BigInt64Array(count), (index) => BigInt(rows[index] ?? 0)) }
-  const prediction: ColumnSource = numeric
-    ? { name: 'prediction', type: 'DOUBLE', nullable: false, data: fill(new Float64Array(count), (index) => Number(predictions[index])) }
-    : { name: 'prediction', type: 'STRING', nullable: false, data: predictions.map((value) => (Array.isArray(value) ? JSON.stringify(value) : String(value))) }
-  return [key, prediction, ...layout.probabilityColumns.map((name, column) => probabilityColumn(batch, name, column))]
-}
-
-/** One `p_<label>` column, taken out of the batch's row-major probabilities. */
-function probabilityColumn(batch: ScoredBatch, name: string, column: number): ColumnSource {
-  const { probabilities, classes, rows } = batch
-  if (probabilities === undefined || column >= classes) return { name, type: 'DOUBLE', nullable: true, data: rows.map(() => null) }
-  return { name, type: 'DOUBLE', nullable: true, data: fill(new Float64Array(rows.length), (index) => probabilities[index * classes + column] ?? NaN) }
-}
-
-function fill<T extends Float64Array | BigInt64Array>(array: T, value: (index: number) => T[number]): T {
-  for (let index = 0; index < array.length; index += 1) array[index] = value(index)
-  return array
 }

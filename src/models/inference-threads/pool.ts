@@ -1,8 +1,7 @@
-import { extname } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import ort from 'onnxruntime-node'
 import type { Logger } from '../../observability/logger.js'
+import { startWorker } from '../../workers/start-worker.js'
 import type { ThreadReply, ThreadRequest, WireTensor } from './messages.js'
 import type { ModelSession } from '../session-handle.js'
 
@@ -173,14 +172,7 @@ function unexpected(reply: ThreadReply): Error {
   return new Error(`inference thread answered ${reply.op}`)
 }
 
-/**
- * Starts src/models/inference-threads/worker: the compiled .js beside this file in production. Run from
- * the TypeScript sources (tests, tsx), a worker does not inherit tsx's loader hooks, so it
- * registers them itself before importing the .ts entry.
- */
+/** Starts src/models/inference-threads/worker (see startWorker for the compiled and the TypeScript case). */
 function startInferenceWorker(): Worker {
-  const extension = extname(fileURLToPath(import.meta.url))
-  const entry = new URL(`./worker${extension}`, import.meta.url)
-  if (extension !== '.ts') return new Worker(entry)
-  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}) })`, { eval: true })
+  return startWorker(import.meta.url, './worker')
 }

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises'
 import { scoreInputChunk, type ChunkResult } from './chunk-scorer.js'
 import type { FileFormat } from './format.js'
 import type { ModelScorer } from './model-scorer.js'
-import type { ReadProgress } from './readers.js'
+import { openReader, type ReadProgress } from './readers.js'
 import type { ReaderThread } from './reader-thread/reader-thread.js'
 import { rejectLine } from './scored-row.js'
 import { LineWriter, openWriter } from './writers.js'
@@ -18,8 +18,8 @@ export interface ScoreFileOptions {
   /** Rows per call into the scorer. */
   batchRows: number
   scorer: ModelScorer
-  /** The thread that parses the input (started early, while the model loads); the caller closes it. */
-  readerThread: ReaderThread
+  /** The thread that parses the input (started early, while the model loads); the caller closes it. Without one, the input is parsed on this thread. */
+  readerThread?: ReaderThread
   /** Called after each chunk is written. */
   onProgress?: (progress: RunProgress) => void
 }
@@ -47,7 +47,8 @@ const CHUNKS_IN_FLIGHT = 2
  */
 export async function scoreFile(options: ScoreFileOptions): Promise<ScoreSummary> {
   const { scorer, batchRows } = options
-  const reader = options.readerThread.read(options.input, options.inputFormat, { batchRows, ...(scorer.featureNames === undefined ? {} : { featureNames: scorer.featureNames }) })
+  const readerOptions = { batchRows, ...(scorer.featureNames === undefined ? {} : { featureNames: scorer.featureNames }) }
+  const reader = options.readerThread?.read(options.input, options.inputFormat, readerOptions) ?? (await openReader(options.input, options.inputFormat, readerOptions))
   const writer = openWriter(options.output, options.outputFormat, scorer.labels)
   // A rejects file left by an earlier run would be read as this run's.
   await rm(options.rejects, { force: true })

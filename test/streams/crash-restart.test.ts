@@ -6,6 +6,11 @@ import { StreamProcess } from './gateway-process.js'
 import { dropMqttSession, jetStreamNames, MQTT_URL, MqttProbe, NATS_URL, NatsProbe, publishPaced, streamEntry, uniqueName, type Collector } from './support.js'
 
 const MESSAGES = 2000
+const HALF = MESSAGES / 2
+// Messages published at once, right before the kill and again while no gateway runs.
+const BURST = 200
+// Messages published ahead of the answers while paced.
+const WINDOW = 300
 const rows = loadIris().features.map((row) => [...row])
 
 describe('portcullis stream killed with SIGKILL half way and restarted loses no message', { timeout: 600_000 }, () => {
@@ -29,13 +34,19 @@ describe('portcullis stream killed with SIGKILL half way and restarted loses no 
       })
       await gateway.start()
       const collector: Collector = probe
-      // Killed at about half way; the publisher keeps going (up to its window) while no gateway runs.
-      const publishing = publishPaced(MESSAGES, 300, collector, (index) => probe.publish(entry.input, { id: `m${index}`, inputs: [rows[index % rows.length]] }))
-      await collector.waitFor(() => collector.outputs.size >= MESSAGES / 2, 'half of the outputs')
+      const publish = (index: number): Promise<void> => probe.publish(entry.input, { id: `m${index}`, inputs: [rows[index % rows.length]] })
+      // The first half at the gateway's pace, then a burst published all at once, faster than it
+      // scores: when the kill comes, the broker holds messages it has sent but not had
+      // acknowledged, which must come back as redeliveries. (Paced to the end, or published one
+      // by one, the kill found nothing in flight in one run of three.)
+      await publishPaced(HALF, WINDOW, collector, publish)
+      await Promise.all(Array.from({ length: BURST }, (_, offset) => publish(HALF + offset)))
       assert.equal(await gateway.kill('SIGKILL'), null, 'killed, not exited')
       const atKill = collector.outputs.size
+      // More arrive while no gateway runs: the broker keeps them for the session or the consumer.
+      for (let index = HALF + BURST; index < HALF + 2 * BURST; index += 1) await publish(index)
       await gateway.start()
-      await publishing
+      await publishPaced(MESSAGES, WINDOW, collector, publish, HALF + 2 * BURST)
       // JetStream redelivers what the killed consumer held once its ack wait (30 s) passes.
       await collector.waitFor(() => collector.outputs.size >= MESSAGES, `all ${MESSAGES} outputs`, 300_000)
       const missing = Array.from({ length: MESSAGES }, (_, index) => `m${index}`).filter((id) => !collector.outputs.has(id))

@@ -180,11 +180,11 @@ export function jetStreamNames(name: string): string[] {
 }
 
 /**
- * Publishes `count` messages made by `make`, keeping at most `window` of them unanswered (a
- * broker queues a bounded number per session: Mosquitto's max_queued_messages is 1000).
+ * Publishes messages `from` … `count - 1` made by `publish`, keeping at most `window` of them
+ * unanswered (a broker queues a bounded number per session: Mosquitto's max_queued_messages is 1000).
  */
-export async function publishPaced(count: number, window: number, collector: Collector, publish: (index: number) => Promise<void>): Promise<void> {
-  for (let index = 0; index < count; index += 1) {
+export async function publishPaced(count: number, window: number, collector: Collector, publish: (index: number) => Promise<void>, from = 0): Promise<void> {
+  for (let index = from; index < count; index += 1) {
     while (index - collector.settled >= window) await new Promise((resolve) => setTimeout(resolve, 5))
     await publish(index)
   }

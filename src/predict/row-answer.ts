@@ -69,26 +69,17 @@ export function cachedRowPrediction(version: LoadedVersion, outputs: Tensors): P
 /** Labels (or raw values) per row, and the probabilities as one array per row, of a version's outputs. */
 export function rowAnswer(version: LoadedVersion, outputs: Tensors): RowAnswer {
   const tensors = answerTensors(version, outputs)
-  const { count, labels } = tensors
-  const probabilities = tensors.probabilities === undefined ? undefined : tensorRows(tensors.probabilities, count)
-  let predictions: Prediction['predictions']
-  if (tensors.label !== undefined) predictions = labelColumn(tensors.label, count, labels)
-  else if (tensors.probabilities !== undefined) predictions = topClasses(tensors.probabilities, count, labels)
-  else predictions = rawPredictions(version, tensors)
+  const probabilities = tensors.probabilities === undefined ? undefined : tensorRows(tensors.probabilities, tensors.count)
+  const predictions = predictionsOf(version, tensors)
   return probabilities === undefined ? { predictions } : { predictions, probabilities }
 }
 
 /** Labels (or raw values) per row and the probabilities in one array, of a version's outputs. */
 export function answerColumns(version: LoadedVersion, outputs: Tensors): AnswerColumns {
   const tensors = answerTensors(version, outputs)
-  const { count, labels } = tensors
   const probabilities = tensors.probabilities === undefined ? undefined : flatNumbers(tensors.probabilities)
-  const classes = probabilities === undefined || count === 0 ? 0 : probabilities.length / count
-  let predictions: Prediction['predictions']
-  if (tensors.label !== undefined) predictions = labelColumn(tensors.label, count, labels)
-  else if (tensors.probabilities !== undefined) predictions = topClasses(tensors.probabilities, count, labels)
-  else predictions = rawPredictions(version, tensors)
-  return { predictions, classes, ...(probabilities ? { probabilities } : {}) }
+  const classes = probabilities === undefined || tensors.count === 0 ? 0 : probabilities.length / tensors.count
+  return { predictions: predictionsOf(version, tensors), classes, ...(probabilities ? { probabilities } : {}) }
 }
 
 /** The prediction metrics' series of one version, looked up once: a counter per label, by label index, and the confidence histogram. */
@@ -141,6 +132,14 @@ function answerTensors(version: LoadedVersion, outputs: Tensors): AnswerTensors 
   const first = outputs[version.outputs[0]?.name ?? '']
   const count = (label ?? probabilities ?? first)?.dims[0] ?? 0
   return { count, labels: version.metadata.labels, label, probabilities, first }
+}
+
+/** Each row's label: the label output, else the most probable class, else the first output's values. */
+function predictionsOf(version: LoadedVersion, tensors: AnswerTensors): Prediction['predictions'] {
+  const { count, labels } = tensors
+  if (tensors.label !== undefined) return labelColumn(tensors.label, count, labels)
+  if (tensors.probabilities !== undefined) return topClasses(tensors.probabilities, count, labels)
+  return rawPredictions(version, tensors)
 }
 
 function labelColumn(tensor: ort.Tensor, count: number, labels: readonly string[] | undefined): Prediction['predictions'] {

@@ -2,7 +2,7 @@
  * The reader thread (node:worker_threads): parses the input file into chunks with the same
  * readers as the scoring thread would (src/files/readers.ts) and sends them over, the numbers of
  * a plain chunk moved, not copied. At most `credit` chunks are sent ahead of the ones the
- * scoring thread has taken, so memory stays bounded. Started by threaded-reader.ts.
+ * scoring thread has taken, so memory stays bounded. Started by reader-thread.ts.
  */
 import { parentPort } from 'node:worker_threads'
 import type { InputChunk } from '../input-chunk.js'

@@ -1,8 +1,9 @@
 // What the test suite needs from the machine beyond node_modules: Chromium for the browser tests,
 // promtool for the alert rule tests, and the local Redis, Mosquitto and NATS (JetStream) servers
 // the security, fleet and stream tests talk to. Each is provisioned when it is missing and can be
-// (Debian's chromium and prometheus packages as root; a service started with the same command the machine image uses); otherwise one line says what is
-// missing and how to get it, and the run stops before any test starts.
+// (Debian's chromium and prometheus packages as root; a service started with the same command
+// the machine image uses); otherwise one line says what is missing and how to get it, and the
+// run stops before any test starts.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { connect } from 'node:net'

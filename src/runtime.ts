@@ -5,7 +5,7 @@ import type { Config } from './config/schema.js'
 import type { Control } from './control/control.js'
 import { registerControlMetrics } from './control/control-metrics.js'
 import { createControl } from './control/create-control.js'
-import { buildCoreParts, connectSharedStore, revocationStoreOf, type CoreParts } from './core-parts.js'
+import { buildCoreParts, connectSharedStore, revocationStoreOf, type CoreParts, type SharedStore } from './core-parts.js'
 import { createApp } from './http/app.js'
 import { createServer, listen } from './http/server.js'
 import type { AppState } from './http/state.js'
@@ -81,25 +81,8 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
     streams,
   })
   app.on('error', (err: Error) => logger.debug('connection error', { error: err.message }))
-  const { pollIntervalMs, stableMs } = config.models
-  const watcher = config.models.watch
-    ? new RepositoryWatcher({ dir: resolve(config.models.dir), pollIntervalMs, stableMs, logger, onChange: (name, source) => registry.sync(name, source) })
-    : undefined
-  // The watcher's first snapshot comes before the full load, so a change made meanwhile is seen;
-  // the control state comes before it too, so a model deactivated fleet-wide never serves here.
-  const modelsLoaded = (async () => {
-    await control
-      .start()
-      .catch((err: Error) => logger.warn('control state could not be read; serving on model.yaml until it can', { store: control.storeKind, reason: err.message }))
-    await watcher?.prime()
-    await registry.loadAll()
-    await supply.git?.sync.trigger('start')
-    supply.git?.sync.start()
-  })()
-    .catch((err: Error) => {
-      logger.error('model repository could not be read', { dir: config.models.dir, reason: err.message })
-    })
-    .finally(() => watcher?.start())
+  const watcher = watchRepository(config, logger, registry)
+  const modelsLoaded = loadModels(config, logger, { control, watcher, registry, supply })
   // A message taken before the models were tried would find no model: streams start after.
   const streamsStarted = streams === undefined ? undefined : modelsLoaded.then(() => streams.start())
   if (options.listenAfterLoad === true) await modelsLoaded
@@ -125,19 +108,71 @@ export async function startRuntime(config: Readonly<Config>, logger = createLogg
     supply,
     modelsLoaded,
     streams,
-    async close() {
-      // Streams stop taking and settle what they hold while HTTP drains.
-      const streamsStopped = streamsStarted?.then(() => streams?.stop(config.server.shutdownTimeoutMs))
-      await drainServer(server, config.server.shutdownTimeoutMs)
-      await streamsStopped
-      await watcher?.stop()
-      await supply.git?.sync.stop()
-      await control.close()
-      await parts.close()
-      await metricsListener?.close()
-      store?.close()
-    },
+    close: () => closeRuntime(config.server.shutdownTimeoutMs, { server, streams, streamsStarted, watcher, supply, control, parts, metricsListener, store }),
   }
+}
+
+/** What a running gateway holds, each part stopped by closeRuntime. */
+interface RunningParts {
+  server: Server
+  streams: StreamSet | undefined
+  streamsStarted: Promise<void> | undefined
+  watcher: RepositoryWatcher | undefined
+  supply: Supply
+  control: Control
+  parts: CoreParts
+  metricsListener: { close(): Promise<void> } | undefined
+  store: SharedStore | undefined
+}
+
+/** Stops a running gateway: streams stop taking and settle what they hold while HTTP drains, then the rest in order. */
+async function closeRuntime(timeoutMs: number, running: RunningParts): Promise<void> {
+  const { server, streams, streamsStarted, watcher, supply, control, parts, metricsListener, store } = running
+  const streamsStopped = streamsStarted?.then(() => streams?.stop(timeoutMs))
+  await drainServer(server, timeoutMs)
+  await streamsStopped
+  await watcher?.stop()
+  await supply.git?.sync.stop()
+  await control.close()
+  await parts.close()
+  await metricsListener?.close()
+  store?.close()
+}
+
+/** The repository watcher, when `models.watch` is on: a change on disk reaches the registry. */
+function watchRepository(config: Readonly<Config>, logger: Logger, registry: ModelRegistry): RepositoryWatcher | undefined {
+  if (!config.models.watch) return undefined
+  const { pollIntervalMs, stableMs } = config.models
+  return new RepositoryWatcher({ dir: resolve(config.models.dir), pollIntervalMs, stableMs, logger, onChange: (name, source) => registry.sync(name, source) })
+}
+
+/** What loadModels works through, in order. */
+interface ModelSources {
+  control: Control
+  watcher: RepositoryWatcher | undefined
+  registry: ModelRegistry
+  supply: Supply
+}
+
+/**
+ * Tries every model; resolves once all were tried, and never rejects. The control state comes
+ * first, so a model deactivated fleet-wide never serves here; the watcher's first snapshot comes
+ * before the full load, so a change made meanwhile is seen; the git source pulls last.
+ */
+function loadModels(config: Readonly<Config>, logger: Logger, { control, watcher, registry, supply }: ModelSources): Promise<void> {
+  return (async () => {
+    await control
+      .start()
+      .catch((err: Error) => logger.warn('control state could not be read; serving on model.yaml until it can', { store: control.storeKind, reason: err.message }))
+    await watcher?.prime()
+    await registry.loadAll()
+    await supply.git?.sync.trigger('start')
+    supply.git?.sync.start()
+  })()
+    .catch((err: Error) => {
+      logger.error('model repository could not be read', { dir: config.models.dir, reason: err.message })
+    })
+    .finally(() => watcher?.start())
 }
 
 /**

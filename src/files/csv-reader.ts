@@ -1,33 +1,95 @@
 import type { Readable } from 'node:stream'
-import { parse } from 'csv-parse'
+import Papa from 'papaparse'
 import { ChunkBuilder, type InputChunk } from './input-chunk.js'
 import { csvLayout, csvRecord, plainNumber, type CsvLayout } from './input-record.js'
-import { streamBatches } from './stream-batches.js'
+
+// Parsed pieces of text (one stream buffer each) held before the file stream is paused: enough to
+// keep the parser ahead of the scorer, few enough to keep memory bounded.
+const PENDING_PIECES = 4
 
 /**
- * The rows of a CSV stream (a header row first) in chunks of `batchRows`. A line whose cells are
- * the model's features in its order, each a plain number, is written straight into the chunk's
- * numbers; any other line becomes a record as before.
+ * The rows of a CSV stream (text, a header row first) in chunks of `batchRows`. A line whose
+ * cells are the model's features in its order, each a plain number, is written straight into
+ * the chunk's numbers; any other line becomes a record, and a line papaparse could not read (an
+ * unterminated quote) a rejected one.
  */
 export async function* csvChunks(input: Readable, featureNames: readonly string[] | undefined, batchRows: number): AsyncIterable<InputChunk> {
-  // A line with too few or too many cells is one rejected row, not the end of the file.
-  const parser = input.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: false }))
   const chunks = new ChunkBuilder(featureNames?.length ?? 0, batchRows)
   let layout: CsvLayout | undefined
   let row = 0
-  for await (const lines of streamBatches<string[]>(parser)) {
-    for (const cells of lines) {
+  for await (const { data: lines, errors } of csvPieces(input)) {
+    const faults = new Map(errors.map((error) => [error.row, error.message]))
+    for (let index = 0; index < lines.length; index += 1) {
+      const cells = lines[index] ?? []
       if (layout === undefined) {
-        layout = csvLayout(cells, featureNames)
+        layout = csvLayout(withoutByteOrderMark(cells), featureNames)
         continue
       }
-      if (!(layout.asRows && addPlainLine(chunks, layout, cells, row))) chunks.addRecord(csvRecord(layout, cells, row))
+      const fault = faults.get(index)
+      if (fault !== undefined) chunks.addRecord({ row, error: `not valid CSV: ${fault}` })
+      else if (!(layout.asRows && addPlainLine(chunks, layout, cells, row))) chunks.addRecord(csvRecord(layout, cells, row))
       row += 1
       if (chunks.full) yield chunks.take() as InputChunk
     }
   }
   const last = chunks.take()
   if (last !== undefined) yield last
+}
+
+/** The header's cells without the byte order mark some writers put first (papaparse keeps it when it reads a stream). */
+function withoutByteOrderMark(cells: readonly string[]): string[] {
+  const [first = '', ...rest] = cells
+  return [first.replace(/^\uFEFF/, ''), ...rest]
+}
+
+/**
+ * The lines of a CSV stream as papaparse parses them, a piece of text at a time. A line with
+ * too few or too many cells is kept as it is (one rejected row, not the end of the file). The
+ * line break (\n, \r\n or \r) is the one the first piece uses; a piece holds 64 KiB. The
+ * stream is paused while PENDING_PIECES are unread, and destroyed when the reading stops early.
+ */
+async function* csvPieces(input: Readable): AsyncIterable<Papa.ParseResult<string[]>> {
+  const pieces: Papa.ParseResult<string[]>[] = []
+  let ended = false
+  let failure: Error | undefined
+  let wake: (() => void) | undefined
+  const signal = (): void => {
+    const waiting = wake
+    wake = undefined
+    waiting?.()
+  }
+  Papa.parse<string[]>(input, {
+    delimiter: ',',
+    skipEmptyLines: true,
+    chunk: (piece) => {
+      pieces.push(piece)
+      if (pieces.length >= PENDING_PIECES) input.pause()
+      signal()
+    },
+    complete: () => {
+      ended = true
+      signal()
+    },
+    error: (err) => {
+      failure = err
+      signal()
+    },
+  })
+  try {
+    for (;;) {
+      const piece = pieces.shift()
+      if (piece !== undefined) {
+        yield piece
+        continue
+      }
+      if (failure !== undefined) throw failure
+      if (ended) return
+      input.resume()
+      await new Promise<void>((resolve) => (wake = resolve))
+    }
+  } finally {
+    input.destroy()
+  }
 }
 
 /** Adds a line of plain numbers in the model's order; false (nothing added) for any other line. */

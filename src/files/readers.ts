@@ -35,9 +35,9 @@ export async function openReader(path: string, format: FileFormat, options: Read
   const { batchRows, featureNames } = options
   if (format === 'parquet') return openParquetReader(path, featureNames, batchRows)
   const { size } = await stat(path)
-  const input = createReadStream(path, { highWaterMark: READ_BYTES })
-  // JSON Lines is split into lines as text: a character cut between two pieces is joined again.
-  const chunks = format === 'csv' ? csvChunks(input, featureNames, batchRows) : jsonLineChunks(input.setEncoding('utf8'), featureNames, batchRows)
+  // Read as text: a character cut between two pieces is joined again before it is parsed.
+  const input = createReadStream(path, { highWaterMark: READ_BYTES, encoding: 'utf8' })
+  const chunks = format === 'csv' ? csvChunks(input, featureNames, batchRows) : jsonLineChunks(input, featureNames, batchRows)
   // Bytes read so far, a little ahead of the rows scored (one stream buffer).
   return { chunks, progress: () => ({ done: input.bytesRead, total: size }) }
 }

@@ -3,9 +3,11 @@ import Papa from 'papaparse'
 import { ChunkBuilder, type InputChunk } from './input-chunk.js'
 import { csvLayout, csvRecord, plainNumber, type CsvLayout } from './input-record.js'
 
-// Parsed pieces of text (one stream buffer each) held before the file stream is paused: enough to
-// keep the parser ahead of the scorer, few enough to keep memory bounded.
-const PENDING_PIECES = 4
+// Parsed pieces of text (one stream buffer each) held before the file stream is paused. One is
+// enough: the stream keeps its own buffer filled meanwhile, and a piece's rows that wait longer
+// outlive the young generation (4 pieces measured 175 ms of GC on the reader thread per million
+// rows, 1 piece 95 ms).
+const PENDING_PIECES = 1
 
 /**
  * The rows of a CSV stream (text, a header row first) in chunks of `batchRows`. A line whose

@@ -32,18 +32,28 @@ export function tensorRows(tensor: Tensor, rows: number): number[][] {
 }
 
 // A model answers few distinct float32 values (a tree ensemble's probabilities are vote shares),
-// so their rounding is remembered, up to a bound; toPrecision is the costly step.
-const rounded = new Map<number, number>()
-const MAX_ROUNDED = 4096
+// so their rounding is remembered: toPrecision is the costly step. The table is direct-mapped by
+// the value's bits (a newer value takes an older one's slot), which costs a few nanoseconds where
+// a Map keyed by doubles cost more than the rest of shaping a file's answer.
+const ROUNDED_SLOTS = 4096
+const bits = new Float64Array(1)
+const bitWords = new Uint32Array(bits.buffer)
+// Every slot starts as +0 (all bits zero), whose rounding is +0: an empty slot is a valid entry.
+const slotHigh = new Uint32Array(ROUNDED_SLOTS)
+const slotLow = new Uint32Array(ROUNDED_SLOTS)
+const slotNumber = new Float64Array(ROUNDED_SLOTS)
 
 /** A float32 value as the number the API prints: its 7 significant digits, not its double expansion. */
 export function fromFloat32(value: unknown): number {
   const exact = Number(value)
-  let number = rounded.get(exact)
-  if (number === undefined) {
-    number = Number(exact.toPrecision(7))
-    if (rounded.size >= MAX_ROUNDED) rounded.clear()
-    rounded.set(exact, number)
-  }
+  bits[0] = exact
+  const low = bitWords[0] ?? 0
+  const high = bitWords[1] ?? 0
+  const slot = Math.imul(high ^ low, 0x9e3779b1) >>> 20
+  if (slotHigh[slot] === high && slotLow[slot] === low) return slotNumber[slot] ?? NaN
+  const number = Number(exact.toPrecision(7))
+  slotHigh[slot] = high
+  slotLow[slot] = low
+  slotNumber[slot] = number
   return number
 }

@@ -1,5 +1,6 @@
 import { stringify } from 'csv-stringify/sync'
 import { flatHeader, type FlatLayout, type ScoredBatch } from './scored-batch.js'
+import { NumberBytes, TextBytes, TextCache } from './text-bytes.js'
 
 // csv-stringify quotes a text cell when it holds one of these; any other cell is written as it is.
 const NEEDS_QUOTES = /[",\r\n]/
@@ -9,38 +10,24 @@ function csvText(text: string): string {
   return NEEDS_QUOTES.test(text) ? stringify([[text]], { record_delimiter: 'unix' }).slice(0, -1) : text
 }
 
-/** A flat cell: text quoted as needed, numbers as String() prints them (csv-stringify does the same), nothing for no value. */
-function csvCell(value: string | number | readonly number[] | undefined): string {
-  if (value === undefined) return ''
-  if (typeof value === 'number') return String(value)
-  return csvText(typeof value === 'string' ? value : JSON.stringify(value))
-}
+const COMMA = 0x2c
+const NEWLINE = 0x0a
+const CLOSE_BRACKET = 0x5d
+const CLOSE_BRACE = 0x7d
+const ROW_KEY = Buffer.from('{"row":')
+const ID_KEY = Buffer.from('{"id":')
+const PREDICTION_KEY = Buffer.from(',"prediction":')
+const PROBABILITIES_KEY = Buffer.from(',"probabilities":[')
 
 /**
- * Texts of numbers: a model prints few distinct probabilities, and String() of a double is the
- * costly part of a line; remembered up to a bound.
+ * Writes batches as CSV: a header line before the first, then one line per row. A cell is text
+ * quoted as needed, a number as String() prints it (csv-stringify does the same), or nothing for
+ * no value.
  */
-class NumberTexts {
-  readonly #texts = new Map<number, string>()
-
-  constructor(private readonly json: boolean) {}
-
-  of(value: number): string {
-    let text = this.#texts.get(value)
-    if (text === undefined) {
-      // JSON has no NaN or Infinity; JSON.stringify writes null for them.
-      text = this.json && !Number.isFinite(value) ? 'null' : String(value)
-      if (this.#texts.size >= 4096) this.#texts.clear()
-      this.#texts.set(value, text)
-    }
-    return text
-  }
-}
-
-/** Writes batches as CSV: a header line before the first, then one line per row. */
 export class CsvText {
-  readonly #numbers = new NumberTexts(false)
-  readonly #predictions = new Map<string, string>()
+  readonly #out = new TextBytes()
+  readonly #numbers = new NumberBytes(false)
+  readonly #labels = new TextCache(csvText)
 
   constructor(private readonly layout: FlatLayout) {}
 
@@ -48,64 +35,77 @@ export class CsvText {
     return `${flatHeader(this.layout).map(csvText).join(',')}\n`
   }
 
-  lines(batch: ScoredBatch): string {
+  lines(batch: ScoredBatch): Buffer {
     const { rows, ids, predictions, probabilities, classes } = batch
+    const out = this.#out
     const columns = this.layout.probabilityColumns.length
-    let text = ''
     for (let index = 0; index < rows.length; index += 1) {
-      text += this.layout.key === 'id' ? csvCell(ids?.[index]) : String(rows[index])
-      text += `,${this.#prediction(predictions[index])}`
+      if (this.layout.key === 'row') out.integer(rows[index] ?? 0)
+      else this.#id(ids?.[index])
+      out.byte(COMMA)
+      this.#cell(predictions[index])
       for (let column = 0; column < columns; column += 1) {
+        out.byte(COMMA)
         const value = column < classes ? probabilities?.[index * classes + column] : undefined
-        text += value === undefined ? ',' : `,${this.#numbers.of(value)}`
+        if (value !== undefined) out.add(this.#numbers.of(value))
       }
-      text += '\n'
+      out.byte(NEWLINE)
     }
-    return text
+    return out.take()
   }
 
-  #prediction(prediction: ScoredBatch['predictions'][number] | undefined): string {
-    if (typeof prediction === 'number') return this.#numbers.of(prediction)
-    if (typeof prediction !== 'string') return csvCell(prediction)
-    let text = this.#predictions.get(prediction)
-    if (text === undefined) {
-      text = csvText(prediction)
-      if (this.#predictions.size < 4096) this.#predictions.set(prediction, text)
-    }
-    return text
+  /** An id is seldom seen twice: encoded as it comes, not remembered. */
+  #id(id: string | number | undefined): void {
+    if (typeof id === 'string') this.#out.text(csvText(id))
+    else if (id !== undefined) this.#out.add(this.#numbers.of(id))
+  }
+
+  #cell(value: ScoredBatch['predictions'][number] | undefined): void {
+    if (value === undefined) return
+    if (typeof value === 'number') this.#out.add(this.#numbers.of(value))
+    else if (typeof value === 'string') this.#out.add(this.#labels.of(value))
+    else this.#out.text(csvText(JSON.stringify(value)))
   }
 }
 
 /** Writes batches as JSON Lines: `{"row"|"id", "prediction", "probabilities"?}` per row, as JSON.stringify writes them. */
 export class JsonLinesText {
-  readonly #numbers = new NumberTexts(true)
-  readonly #predictions = new Map<string, string>()
+  readonly #out = new TextBytes()
+  readonly #numbers = new NumberBytes(true)
+  readonly #labels = new TextCache((text) => JSON.stringify(text))
 
-  lines(batch: ScoredBatch): string {
+  lines(batch: ScoredBatch): Buffer {
     const { rows, ids, predictions, probabilities, classes } = batch
-    let text = ''
+    const out = this.#out
     for (let index = 0; index < rows.length; index += 1) {
       const id = ids?.[index]
-      text += id === undefined ? `{"row":${rows[index] ?? 0}` : `{"id":${typeof id === 'number' ? this.#numbers.of(id) : JSON.stringify(id)}`
-      text += `,"prediction":${this.#prediction(predictions[index])}`
-      if (probabilities !== undefined) {
-        text += ',"probabilities":['
-        for (let column = 0; column < classes; column += 1) text += `${column === 0 ? '' : ','}${this.#numbers.of(probabilities[index * classes + column] ?? NaN)}`
-        text += ']'
+      if (id === undefined) {
+        out.add(ROW_KEY)
+        out.integer(rows[index] ?? 0)
+      } else {
+        out.add(ID_KEY)
+        if (typeof id === 'number') out.add(this.#numbers.of(id))
+        else out.text(JSON.stringify(id))
       }
-      text += '}\n'
+      out.add(PREDICTION_KEY)
+      this.#prediction(predictions[index])
+      if (probabilities !== undefined) {
+        out.add(PROBABILITIES_KEY)
+        for (let column = 0; column < classes; column += 1) {
+          if (column > 0) out.byte(COMMA)
+          out.add(this.#numbers.of(probabilities[index * classes + column] ?? NaN))
+        }
+        out.byte(CLOSE_BRACKET)
+      }
+      out.byte(CLOSE_BRACE)
+      out.byte(NEWLINE)
     }
-    return text
+    return out.take()
   }
 
-  #prediction(prediction: ScoredBatch['predictions'][number] | undefined): string {
-    if (typeof prediction === 'number') return this.#numbers.of(prediction)
-    if (typeof prediction !== 'string') return JSON.stringify(prediction ?? null)
-    let text = this.#predictions.get(prediction)
-    if (text === undefined) {
-      text = JSON.stringify(prediction)
-      if (this.#predictions.size < 4096) this.#predictions.set(prediction, text)
-    }
-    return text
+  #prediction(prediction: ScoredBatch['predictions'][number] | undefined): void {
+    if (typeof prediction === 'number') this.#out.add(this.#numbers.of(prediction))
+    else if (typeof prediction === 'string') this.#out.add(this.#labels.of(prediction))
+    else this.#out.text(JSON.stringify(prediction ?? null))
   }
 }

@@ -81,8 +81,8 @@ export function tabularAnswer(type: TabularType, prediction: Prediction, labels:
       prediction,
     ),
   )
-  if (type === 'application/x-ndjson') return new JsonLinesText().lines(batch)
+  if (type === 'application/x-ndjson') return new JsonLinesText().lines(batch).toString('utf8')
   if (batch.rows.length === 0) return ''
   const text = new CsvText(flatLayout(batch, labels))
-  return text.header() + text.lines(batch)
+  return text.header() + text.lines(batch).toString('utf8')
 }

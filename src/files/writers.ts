@@ -36,8 +36,8 @@ export class LineWriter {
     return lines.length === 0 ? Promise.resolve() : this.writeText(`${lines.join('\n')}\n`)
   }
 
-  /** Appends text as it is. */
-  async writeText(text: string): Promise<void> {
+  /** Appends text (or its UTF-8 bytes) as it is. */
+  async writeText(text: string | Uint8Array): Promise<void> {
     if (this.#failure !== undefined) throw this.#failure
     if (!this.#out.write(text)) await once(this.#out, 'drain')
   }
@@ -79,12 +79,11 @@ class CsvWriter implements RowWriter {
 
   async write(batch: ScoredBatch): Promise<void> {
     if (batch.rows.length === 0) return
-    let header = ''
     if (this.#text === undefined) {
       this.#text = new CsvText(flatLayout(batch, this.labels))
-      header = this.#text.header()
+      await this.#lines.writeText(this.#text.header())
     }
-    await this.#lines.writeText(header + this.#text.lines(batch))
+    await this.#lines.writeText(this.#text.lines(batch))
   }
 
   /** A file where every row was rejected is left empty: without a row there are no columns. */

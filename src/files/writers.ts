@@ -20,13 +20,18 @@ export function openWriter(path: string, format: FileFormat, labels: readonly st
   return new ParquetRowWriter(path, labels)
 }
 
+// Bytes a file stream buffers before a write waits for the disk: several chunks' lines, so the
+// scoring thread does not stop at every chunk (the default 16 KiB is less than one chunk of 1,024
+// CSV answers; 256 KiB measured 5% more rows/s on the million-row CSV).
+const WRITE_BUFFER_BYTES = 256 * 1024
+
 /** Lines of text to a file, waiting for the disk when the stream's buffer is full. */
 export class LineWriter {
   readonly #out: WriteStream
   #failure: Error | undefined
 
   constructor(path: string) {
-    this.#out = createWriteStream(path)
+    this.#out = createWriteStream(path, { highWaterMark: WRITE_BUFFER_BYTES })
     // Kept for the next write, which throws it: an unheard 'error' event would end the process.
     this.#out.on('error', (err) => (this.#failure = err))
   }

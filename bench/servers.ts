@@ -35,11 +35,14 @@ function hasTaskset(): boolean {
  * the same way: tsx would wrap every closure in a naming helper and tilt the comparison.
  */
 export function compileServers(): void {
+  for (const project of ['tsconfig.build.json', join('bench', 'tsconfig.baseline.json')]) compileProject(project)
+}
+
+/** Compiles one TypeScript project (`tsconfig.build.json`: the gateway and its CLI into dist/). */
+export function compileProject(project: string): void {
   const tsc = join('node_modules', 'typescript', 'bin', 'tsc')
-  for (const project of ['tsconfig.build.json', join('bench', 'tsconfig.baseline.json')]) {
-    const result = spawnSync(process.execPath, [tsc, '-p', project], { stdio: 'inherit' })
-    if (result.status !== 0) throw new Error(`tsc -p ${project} failed`)
-  }
+  const result = spawnSync(process.execPath, [tsc, '-p', project], { stdio: 'inherit' })
+  if (result.status !== 0) throw new Error(`tsc -p ${project} failed`)
 }
 
 /** Runs a command, pinned, and resolves with its stdout. */

@@ -23,6 +23,9 @@ export async function* csvChunks(input: Readable, featureNames: readonly string[
     const faults = new Map(errors.map((error) => [error.row, error.message]))
     for (let index = 0; index < lines.length; index += 1) {
       const cells = lines[index] ?? []
+      // A blank line is not a row. (Skipped here rather than by papaparse, whose option would leave
+      // the error rows' indexes pointing past the lines it removed.)
+      if (cells.length === 1 && cells[0] === '') continue
       if (layout === undefined) {
         layout = csvLayout(withoutByteOrderMark(cells), featureNames)
         continue
@@ -62,7 +65,6 @@ async function* csvPieces(input: Readable): AsyncIterable<Papa.ParseResult<strin
   }
   Papa.parse<string[]>(input, {
     delimiter: ',',
-    skipEmptyLines: true,
     chunk: (piece) => {
       pieces.push(piece)
       if (pieces.length >= PENDING_PIECES) input.pause()

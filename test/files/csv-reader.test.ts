@@ -79,6 +79,17 @@ describe('csvChunks', () => {
     assert.match(records[1]?.error ?? '', /^not valid CSV: .*quoted field unterminated/i)
   })
 
+  it('names the right row when a malformed quote comes after blank lines', async () => {
+    // The stray quote in `"5"x"` is reported, and the field closes at the quote before the comma.
+    const text = `${FEATURES.join(',')}\n4.9,3,1.4,0.2\n\n\n"5"x",3.5,1.4,0.2\n6.3,3.3,6,2.5\n`
+    const records = (await readAll(pieces(text, 1024), 8)).flatMap(chunkRecords)
+    assert.deepEqual(records, [
+      { row: 0, features: [4.9, 3, 1.4, 0.2] },
+      { row: 1, error: 'not valid CSV: Trailing quote on quoted field is malformed' },
+      { row: 2, features: [6.3, 3.3, 6, 2.5] },
+    ])
+  })
+
   it('closes the file stream when the reading stops early, and pauses it while pieces are unread', async () => {
     const line = '5.1,3.5,1.4,0.2\n'
     const input = Readable.from(

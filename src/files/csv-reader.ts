@@ -12,8 +12,8 @@ const PENDING_PIECES = 1
 /**
  * The rows of a CSV stream (text, a header row first) in chunks of `batchRows`. A line whose
  * cells are the model's features in its order, each a plain number, is written straight into
- * the chunk's numbers; any other line becomes a record, and a line papaparse could not read (an
- * unterminated quote) a rejected one.
+ * the chunk's numbers; any other line becomes a record, and a line papaparse could not read (a
+ * quote left open or followed by more text) a rejected one with papaparse's reason.
  */
 export async function* csvChunks(input: Readable, featureNames: readonly string[] | undefined, batchRows: number): AsyncIterable<InputChunk> {
   const chunks = new ChunkBuilder(featureNames?.length ?? 0, batchRows)
